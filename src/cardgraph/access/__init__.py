@@ -1,0 +1,1 @@
+"""Authentication and authorisation: API keys, roles, the acting principal."""

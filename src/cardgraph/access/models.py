@@ -1,0 +1,56 @@
+"""Roles, principals and API keys (pure)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import IntEnum
+
+from cardgraph.errors import ForbiddenError
+
+
+class Role(IntEnum):
+    """Ordered roles: each includes every permission of the roles below it."""
+
+    READER = 1
+    EDITOR = 2
+    APPROVER = 3
+    ADMIN = 4
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is acting: the API key's id, its name and its role."""
+
+    key_id: str
+    name: str
+    role: Role
+
+    @property
+    def actor(self) -> str:
+        """How this principal is recorded in histories (`apikey:<name>`)."""
+        return f"apikey:{self.name}"
+
+    def require(self, role: Role, action: str) -> None:
+        """Raise FORBIDDEN unless this principal holds at least `role`."""
+        if self.role < role:
+            raise ForbiddenError(
+                f"{action} needs the {role.name.lower()} role; this key is {self.role.name.lower()}"
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class ApiKey:
+    """A stored API key (its secret is kept only as a hash)."""
+
+    id: str
+    name: str
+    role: Role
+    created_at: datetime
+    created_by: str
+    revoked_at: datetime | None = None
+
+    @property
+    def revoked(self) -> bool:
+        """Whether the key has been revoked."""
+        return self.revoked_at is not None

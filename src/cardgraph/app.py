@@ -1,0 +1,128 @@
+"""The ASGI application: /graphql, /healthz, /readyz; clients opened in the lifespan."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+import redis.asyncio as aioredis
+from pymongo import AsyncMongoClient
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route, WebSocketRoute
+
+from cardgraph.access.repository import ApiKeyRepository
+from cardgraph.access.service import ApiKeyService
+from cardgraph.body_limit import BodySizeLimit
+from cardgraph.cards.repository import CardRepository
+from cardgraph.cards.service import CardService
+from cardgraph.graphql.context import Services
+from cardgraph.graphql.schema import build_schema
+from cardgraph.graphql.view import CardgraphGraphQL
+from cardgraph.settings import Settings
+from cardgraph.storage.mongo import Document, create_async_client, ensure_indexes
+
+logger = logging.getLogger("cardgraph")
+
+READY_TIMEOUT_S = 2.0
+
+
+@dataclass
+class Runtime:
+    """Per-process clients and services, opened in the lifespan."""
+
+    settings: Settings
+    mongo: AsyncMongoClient[Document] | None = None
+    redis: aioredis.Redis | None = None
+    services: Services | None = field(default=None)
+
+    def require_services(self) -> Services:
+        """The services; only available while the app is running."""
+        if self.services is None:
+            raise RuntimeError("the application has not started")
+        return self.services
+
+
+def build_services(settings: Settings, mongo: AsyncMongoClient[Document]) -> Services:
+    """Wire repositories into services over one database."""
+    db = mongo[settings.mongodb_database]
+    arn_prefix = f"arn:aws:sagemaker:{settings.aws_region}:{settings.aws_account_id}:model-card/"
+    return Services(
+        settings=settings,
+        cards=CardService(CardRepository(db), arn_prefix=arn_prefix),
+        api_keys=ApiKeyService(ApiKeyRepository(db)),
+    )
+
+
+def create_app(settings: Settings) -> Starlette:
+    """Create the Starlette application for `settings`."""
+    runtime = Runtime(settings=settings)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        runtime.mongo = create_async_client(settings)
+        if settings.redis_url:
+            runtime.redis = aioredis.from_url(settings.redis_url)
+        runtime.services = build_services(settings, runtime.mongo)
+        try:
+            await ensure_indexes(runtime.mongo[settings.mongodb_database])
+        except Exception:  # the service starts anyway; /readyz reports the database
+            logger.exception("could not ensure indexes at start-up")
+        try:
+            yield
+        finally:
+            if runtime.redis is not None:
+                await runtime.redis.aclose()
+            await runtime.mongo.close()
+
+    async def healthz(request: Request) -> JSONResponse:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(request: Request) -> JSONResponse:
+        checks = {"mongodb": await _check_mongo(runtime), "redis": await _check_redis(runtime)}
+        ready = all(v == "ok" for v in checks.values())
+        return JSONResponse(
+            {"status": "ready" if ready else "unavailable", "checks": checks},
+            status_code=200 if ready else 503,
+        )
+
+    graphql_app = CardgraphGraphQL(
+        build_schema(settings), runtime.require_services, graphql_ide=settings.graphql_ide
+    )
+    app = Starlette(
+        routes=[
+            Route("/healthz", healthz, methods=["GET"]),
+            Route("/readyz", readyz, methods=["GET"]),
+            Route("/graphql", graphql_app, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql_app),
+        ],
+        middleware=[Middleware(BodySizeLimit, max_bytes=settings.graphql_max_body_bytes)],
+        lifespan=lifespan,
+    )
+    app.state.runtime = runtime
+    return app
+
+
+async def _check_mongo(runtime: Runtime) -> str:
+    if runtime.mongo is None:
+        return "not started"
+    try:
+        await asyncio.wait_for(runtime.mongo.admin.command("ping"), READY_TIMEOUT_S)
+    except Exception as error:  # any failure means not ready; say which
+        return f"unreachable: {type(error).__name__}"
+    return "ok"
+
+
+async def _check_redis(runtime: Runtime) -> str:
+    if runtime.redis is None:
+        return "not configured"
+    try:
+        await asyncio.wait_for(runtime.redis.ping(), READY_TIMEOUT_S)
+    except Exception as error:  # any failure means not ready; say which
+        return f"unreachable: {type(error).__name__}"
+    return "ok"

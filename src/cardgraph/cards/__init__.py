@@ -1,0 +1,1 @@
+"""Model cards: content rules, versions, repository and service."""

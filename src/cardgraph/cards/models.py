@@ -1,0 +1,145 @@
+"""Pure card domain types: statuses and their workflow, cards, versions, filters."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from functools import cached_property
+from typing import Any
+
+from cardgraph.errors import FieldProblem, InvalidTransitionError, ValidationFailedError
+
+CARD_NAME_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
+
+
+class CardStatus(StrEnum):
+    """Review status of a card version (SageMaker: Draft, PendingReview, Approved, Archived)."""
+
+    DRAFT = "DRAFT"
+    PENDING_REVIEW = "PENDING_REVIEW"
+    APPROVED = "APPROVED"
+    ARCHIVED = "ARCHIVED"
+
+
+class VersionSource(StrEnum):
+    """What produced a version's content."""
+
+    MANUAL = "manual"
+    AUTOPOPULATE = "autopopulate"
+    METRICS = "metrics"
+    PACKAGE_SYNC = "package-sync"
+
+
+_TRANSITIONS: dict[CardStatus, frozenset[CardStatus]] = {
+    CardStatus.DRAFT: frozenset({CardStatus.PENDING_REVIEW, CardStatus.ARCHIVED}),
+    CardStatus.PENDING_REVIEW: frozenset(
+        {CardStatus.APPROVED, CardStatus.DRAFT, CardStatus.ARCHIVED}
+    ),
+    CardStatus.APPROVED: frozenset({CardStatus.ARCHIVED}),
+    CardStatus.ARCHIVED: frozenset(),
+}
+
+
+def check_transition(current: CardStatus, target: CardStatus) -> None:
+    """Raise INVALID_TRANSITION unless the workflow allows `current` → `target`."""
+    if target not in _TRANSITIONS[current]:
+        allowed = ", ".join(sorted(_TRANSITIONS[current])) or "none"
+        raise InvalidTransitionError(
+            f"cannot change status from {current} to {target} (allowed from {current}: {allowed})"
+        )
+
+
+def check_card_name(name: str) -> None:
+    """Raise VALIDATION_FAILED unless `name` is a valid SageMaker model card name."""
+    if not CARD_NAME_PATTERN.fullmatch(name):
+        raise ValidationFailedError(
+            [
+                FieldProblem(
+                    "name",
+                    "must be 1-63 letters, digits or hyphens, starting and ending with a letter "
+                    "or digit",
+                )
+            ]
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class StatusChange:
+    """One status change of a version: who moved it from where to where, and when."""
+
+    from_status: CardStatus | None
+    to_status: CardStatus
+    changed_by: str
+    changed_at: datetime
+
+
+@dataclass(frozen=True)
+class CardVersion:
+    """An immutable version of a card's content; only its status changes, in place."""
+
+    card_id: str
+    card_name: str
+    number: int
+    status: CardStatus
+    content_json: str
+    content_sha256: str
+    chain_sha256: str
+    previous_chain_sha256: str | None
+    created_at: datetime
+    created_by: str
+    source: VersionSource
+    status_history: tuple[StatusChange, ...] = ()
+    job_id: str | None = None
+
+    @cached_property
+    def content(self) -> dict[str, Any]:
+        """The content as SageMaker's snake_case JSON object."""
+        value: dict[str, Any] = json.loads(self.content_json)
+        return value
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    """A model card: its identity and a summary of its latest version."""
+
+    id: str
+    name: str
+    arn: str
+    created_at: datetime
+    created_by: str
+    updated_at: datetime
+    latest_version: int
+    status: CardStatus
+    risk_rating: str | None
+    model_package_group: str | None
+
+
+class CardSortField(StrEnum):
+    """Orderings for card lists."""
+
+    NAME = "name"
+    CREATED = "created_at"
+    UPDATED = "updated_at"
+
+
+@dataclass(frozen=True, slots=True)
+class CardSort:
+    """A card list ordering."""
+
+    field: CardSortField = CardSortField.NAME
+    descending: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class CardFilter:
+    """Conditions a listed card must meet (all of them)."""
+
+    name_contains: str | None = None
+    statuses: tuple[CardStatus, ...] = ()
+    risk_ratings: tuple[str, ...] = ()
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+    model_package_group: str | None = None

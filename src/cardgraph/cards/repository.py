@@ -1,0 +1,253 @@
+"""Card and version documents in MongoDB; the unique (card, version) index is the commit point."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+from pymongo import ASCENDING, DESCENDING
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+from cardgraph.cards.models import (
+    Card,
+    CardFilter,
+    CardSort,
+    CardStatus,
+    CardVersion,
+    StatusChange,
+    VersionSource,
+)
+from cardgraph.storage.mongo import CARD_VERSIONS, CARDS, Document
+
+
+class CardRepository:
+    """Reads and writes `cards` and `card_versions`; no business rules live here."""
+
+    def __init__(self, db: AsyncDatabase[Document]) -> None:
+        self._cards = db[CARDS]
+        self._versions = db[CARD_VERSIONS]
+
+    async def insert_version(self, version: CardVersion) -> bool:
+        """Commit a new version; False when that (card, number) already exists."""
+        try:
+            await self._versions.insert_one(_version_document(version))
+        except DuplicateKeyError:
+            return False
+        return True
+
+    async def delete_version(self, card_id: str, number: int) -> None:
+        """Remove a version that was never made visible (its card insert failed)."""
+        await self._versions.delete_one({"_id": _version_id(card_id, number)})
+
+    async def insert_card(self, card: Card) -> bool:
+        """Insert a new card; False when a live card already has that name."""
+        try:
+            await self._cards.insert_one(_card_document(card))
+        except DuplicateKeyError:
+            return False
+        return True
+
+    async def find_card(self, name: str) -> Card | None:
+        """The live card called `name`, if any."""
+        doc = await self._cards.find_one({"live_name": name})
+        return _card(doc) if doc else None
+
+    async def latest_version(self, card: Card) -> CardVersion | None:
+        """The highest-numbered version of a card (the truth, even if the card summary lags)."""
+        doc = await self._versions.find_one({"card_id": card.id}, sort=[("number", DESCENDING)])
+        return _version(doc, card.name) if doc else None
+
+    async def get_version(self, card: Card, number: int) -> CardVersion | None:
+        """One version of a card by number."""
+        doc = await self._versions.find_one({"_id": _version_id(card.id, number)})
+        return _version(doc, card.name) if doc else None
+
+    async def list_versions(
+        self, card: Card, after_number: int | None, limit: int
+    ) -> list[CardVersion]:
+        """Versions in ascending order, starting after `after_number`."""
+        query: Document = {"card_id": card.id}
+        if after_number is not None:
+            query["number"] = {"$gt": after_number}
+        cursor = self._versions.find(query).sort("number", ASCENDING).limit(limit)
+        return [_version(doc, card.name) async for doc in cursor]
+
+    async def count_versions(self, card: Card) -> int:
+        """How many versions a card has."""
+        return await self._versions.count_documents({"card_id": card.id})
+
+    async def record_status(
+        self, card: Card, number: int, expected: CardStatus, change: StatusChange
+    ) -> bool:
+        """Change a version's status if it still is `expected`; append the change to history."""
+        result = await self._versions.update_one(
+            {"_id": _version_id(card.id, number), "status": expected.value},
+            {"$set": {"status": change.to_status.value},
+             "$push": {"status_history": _status_change_document(change)}},
+        )
+        return result.modified_count == 1
+
+    async def refresh_summary(self, card: Card, version: CardVersion, risk: str | None,
+                              group: str | None, updated_at: datetime) -> None:
+        """Point the card summary at `version` unless a newer version is already recorded."""
+        await self._cards.update_one(
+            {"_id": card.id, "latest_version": {"$lte": version.number}},
+            {"$set": {
+                "latest_version": version.number,
+                "status": version.status.value,
+                "risk_rating": risk,
+                "model_package_group": group,
+                "updated_at": updated_at,
+            }},
+        )
+
+    async def mark_deleted(self, card: Card, deleted_at: datetime, deleted_by: str) -> bool:
+        """Retire a card: its name becomes free, its versions stay for the record."""
+        result = await self._cards.update_one(
+            {"_id": card.id, "deleted": False},
+            {"$set": {
+                "deleted": True,
+                "live_name": f"{card.name}#deleted#{card.id}",
+                "deleted_at": deleted_at,
+                "deleted_by": deleted_by,
+            }},
+        )
+        return result.modified_count == 1
+
+    async def list_cards(
+        self, card_filter: CardFilter, sort: CardSort, after: list[Any] | None, limit: int
+    ) -> list[Card]:
+        """A page of live cards in the requested order, after the keyset `after`."""
+        query = _filter_query(card_filter)
+        direction = DESCENDING if sort.descending else ASCENDING
+        if after is not None:
+            comparison = "$lt" if sort.descending else "$gt"
+            value, card_id = after
+            query = {"$and": [query, {"$or": [
+                {sort.field.value: {comparison: value}},
+                {sort.field.value: value, "_id": {comparison: card_id}},
+            ]}]}
+        cursor = (
+            self._cards.find(query)
+            .sort([(sort.field.value, direction), ("_id", direction)])
+            .limit(limit)
+        )
+        return [_card(doc) async for doc in cursor]
+
+    async def count_cards(self, card_filter: CardFilter) -> int:
+        """How many live cards match the filter."""
+        return await self._cards.count_documents(_filter_query(card_filter))
+
+
+def _filter_query(card_filter: CardFilter) -> Document:
+    query: Document = {"deleted": False}
+    if card_filter.name_contains:
+        query["name"] = {"$regex": re.escape(card_filter.name_contains), "$options": "i"}
+    if card_filter.statuses:
+        query["status"] = {"$in": [s.value for s in card_filter.statuses]}
+    if card_filter.risk_ratings:
+        query["risk_rating"] = {"$in": list(card_filter.risk_ratings)}
+    created: Document = {}
+    if card_filter.created_after:
+        created["$gt"] = card_filter.created_after
+    if card_filter.created_before:
+        created["$lt"] = card_filter.created_before
+    if created:
+        query["created_at"] = created
+    if card_filter.model_package_group:
+        query["model_package_group"] = card_filter.model_package_group
+    return query
+
+
+def _version_id(card_id: str, number: int) -> str:
+    return f"{card_id}:{number}"
+
+
+def _card_document(card: Card) -> Document:
+    return {
+        "_id": card.id,
+        "name": card.name,
+        "live_name": card.name,
+        "arn": card.arn,
+        "created_at": card.created_at,
+        "created_by": card.created_by,
+        "updated_at": card.updated_at,
+        "latest_version": card.latest_version,
+        "status": card.status.value,
+        "risk_rating": card.risk_rating,
+        "model_package_group": card.model_package_group,
+        "deleted": False,
+    }
+
+
+def _card(doc: Document) -> Card:
+    return Card(
+        id=doc["_id"],
+        name=doc["name"],
+        arn=doc["arn"],
+        created_at=doc["created_at"],
+        created_by=doc["created_by"],
+        updated_at=doc["updated_at"],
+        latest_version=doc["latest_version"],
+        status=CardStatus(doc["status"]),
+        risk_rating=doc.get("risk_rating"),
+        model_package_group=doc.get("model_package_group"),
+    )
+
+
+def _status_change_document(change: StatusChange) -> Document:
+    return {
+        "from": change.from_status.value if change.from_status else None,
+        "to": change.to_status.value,
+        "by": change.changed_by,
+        "at": change.changed_at,
+    }
+
+
+def _version_document(version: CardVersion) -> Document:
+    doc: Document = {
+        "_id": _version_id(version.card_id, version.number),
+        "card_id": version.card_id,
+        "number": version.number,
+        "status": version.status.value,
+        "content_json": version.content_json,
+        "content_sha256": version.content_sha256,
+        "chain_sha256": version.chain_sha256,
+        "prev_sha256": version.previous_chain_sha256,
+        "created_at": version.created_at,
+        "created_by": version.created_by,
+        "source": version.source.value,
+        "status_history": [_status_change_document(c) for c in version.status_history],
+    }
+    if version.job_id is not None:
+        # Only set when present, so a sparse unique index on job_id can key idempotent jobs.
+        doc["job_id"] = version.job_id
+    return doc
+
+
+def _version(doc: Document, card_name: str) -> CardVersion:
+    return CardVersion(
+        card_id=doc["card_id"],
+        card_name=card_name,
+        number=doc["number"],
+        status=CardStatus(doc["status"]),
+        content_json=doc["content_json"],
+        content_sha256=doc["content_sha256"],
+        chain_sha256=doc["chain_sha256"],
+        previous_chain_sha256=doc.get("prev_sha256"),
+        created_at=doc["created_at"],
+        created_by=doc["created_by"],
+        source=VersionSource(doc["source"]),
+        job_id=doc.get("job_id"),
+        status_history=tuple(
+            StatusChange(
+                from_status=CardStatus(c["from"]) if c.get("from") else None,
+                to_status=CardStatus(c["to"]),
+                changed_by=c["by"],
+                changed_at=c["at"],
+            )
+            for c in doc.get("status_history", [])
+        ),
+    )

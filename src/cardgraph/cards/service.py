@@ -1,0 +1,290 @@
+"""Card use cases: create, change content or status, delete, read — SageMaker's versioning rules."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import random
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from cardgraph.access.models import Principal, Role
+from cardgraph.cards.content import (
+    canonical_json,
+    chain_sha256,
+    model_package_group_of,
+    risk_rating_of,
+    sha256_hex,
+    validate_content,
+)
+from cardgraph.cards.models import (
+    Card,
+    CardFilter,
+    CardSort,
+    CardStatus,
+    CardVersion,
+    StatusChange,
+    VersionSource,
+    check_card_name,
+    check_transition,
+)
+from cardgraph.cards.repository import CardRepository
+from cardgraph.errors import ArchivedError, BadRequestError, ConflictError, NotFoundError
+from cardgraph.pagination import Page, decode_cursor, encode_cursor
+
+# Writers without expectedVersion retry a lost race; this bounds pathological contention.
+MAX_WRITE_ATTEMPTS = 200
+
+
+class CardService:
+    """The card rules of design §3; every write names the acting principal."""
+
+    def __init__(
+        self,
+        repository: CardRepository,
+        *,
+        arn_prefix: str,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        self._repository = repository
+        self._arn_prefix = arn_prefix
+        self._clock = clock or utc_now_ms
+
+    async def create_card(
+        self,
+        name: str,
+        content: Any,
+        actor: Principal,
+        status: CardStatus = CardStatus.DRAFT,
+        source: VersionSource = VersionSource.MANUAL,
+    ) -> CardVersion:
+        """Create a card with version 1."""
+        actor.require(Role.EDITOR, "creating cards")
+        _require_approver_for(status, actor)
+        check_card_name(name)
+        normalised = validate_content(content)
+        if await self._repository.find_card(name) is not None:
+            raise ConflictError(f"a card named {name!r} already exists")
+        now = self._clock()
+        card_id = uuid.uuid4().hex
+        version = _new_version(card_id, name, 1, normalised, status, None, actor, now, source)
+        # The version goes in first under a fresh card id; the card document (unique live
+        # name) then makes it visible, so a lost race or a crash never shows half a card.
+        await self._repository.insert_version(version)
+        card = Card(
+            id=card_id,
+            name=name,
+            arn=f"{self._arn_prefix}{name}",
+            created_at=now,
+            created_by=actor.actor,
+            updated_at=now,
+            latest_version=1,
+            status=status,
+            risk_rating=risk_rating_of(normalised),
+            model_package_group=model_package_group_of(normalised),
+        )
+        if not await self._repository.insert_card(card):
+            await self._repository.delete_version(card_id, 1)
+            raise ConflictError(f"a card named {name!r} already exists")
+        return version
+
+    async def update_content(
+        self,
+        name: str,
+        content: Any,
+        actor: Principal,
+        expected_version: int | None = None,
+        source: VersionSource = VersionSource.MANUAL,
+        job_id: str | None = None,
+    ) -> CardVersion:
+        """Make version N+1 with new content (DRAFT); identical content returns version N."""
+        actor.require(Role.EDITOR, "changing card content")
+        normalised = validate_content(content)
+        content_sha = sha256_hex(canonical_json(normalised))
+        card = await self.require_card(name)
+        for _ in range(MAX_WRITE_ATTEMPTS):
+            latest = await self.latest_version(card)
+            if expected_version is not None and latest.number != expected_version:
+                raise ConflictError(
+                    f"card {name!r} is at version {latest.number}, not {expected_version}"
+                )
+            if latest.status is CardStatus.ARCHIVED:
+                raise ArchivedError(f"card {name!r} is archived; its content cannot change")
+            if latest.content_sha256 == content_sha:
+                return latest
+            version = _new_version(
+                card.id, name, latest.number + 1, normalised, CardStatus.DRAFT,
+                latest.chain_sha256, actor, self._clock(), source, job_id,
+            )
+            if await self._repository.insert_version(version):
+                await self._refresh_summary(card, version)
+                return version
+            if expected_version is not None:
+                raise ConflictError(
+                    f"another writer created version {version.number} of {name!r} first"
+                )
+            await asyncio.sleep(random.uniform(0, 0.005))  # noqa: S311 - jitter, not crypto
+        raise ConflictError(f"card {name!r} is changing too fast; try again")
+
+    async def set_status(self, name: str, status: CardStatus, actor: Principal) -> CardVersion:
+        """Change the latest version's status in place; no new version is made."""
+        actor.require(Role.EDITOR, "changing card status")
+        _require_approver_for(status, actor)
+        card = await self.require_card(name)
+        for _ in range(MAX_WRITE_ATTEMPTS):
+            latest = await self.latest_version(card)
+            check_transition(latest.status, status)
+            change = StatusChange(latest.status, status, actor.actor, self._clock())
+            if not await self._repository.record_status(card, latest.number, latest.status, change):
+                continue  # another status change won; re-check the workflow against it
+            updated = dataclasses.replace(
+                latest, status=status, status_history=(*latest.status_history, change)
+            )
+            # A version created meanwhile is a later event, except that archiving must reach
+            # whatever is latest: an archived card accepts no content at all.
+            if status is CardStatus.ARCHIVED:
+                newest = await self.latest_version(card)
+                if newest.number != latest.number:
+                    continue
+            await self._refresh_summary(card, updated)
+            return updated
+        raise ConflictError(f"card {name!r} is changing too fast; try again")
+
+    async def update_card(
+        self,
+        name: str,
+        actor: Principal,
+        content: Any = None,
+        status: CardStatus | None = None,
+        expected_version: int | None = None,
+    ) -> CardVersion:
+        """SageMaker's UpdateModelCard: content or status, never both in one call."""
+        if content is not None and status is not None:
+            raise BadRequestError("content and status cannot change in the same call")
+        if content is not None:
+            return await self.update_content(name, content, actor, expected_version)
+        if status is not None:
+            return await self.set_status(name, status, actor)
+        raise BadRequestError("nothing to change: give content or status")
+
+    async def delete_card(self, name: str, actor: Principal) -> bool:
+        """Delete a card (admins only); its name becomes free, its history is kept."""
+        actor.require(Role.ADMIN, "deleting cards")
+        card = await self.require_card(name)
+        return await self._repository.mark_deleted(card, self._clock(), actor.actor)
+
+    async def find_card(self, name: str) -> Card | None:
+        """The live card called `name`, if any."""
+        return await self._repository.find_card(name)
+
+    async def require_card(self, name: str) -> Card:
+        """The live card called `name`, or NOT_FOUND."""
+        card = await self._repository.find_card(name)
+        if card is None:
+            raise NotFoundError(f"no card named {name!r}")
+        return card
+
+    async def latest_version(self, card: Card) -> CardVersion:
+        """The card's latest version."""
+        version = await self._repository.latest_version(card)
+        if version is None:  # only a card whose creation is still in flight
+            raise NotFoundError(f"card {card.name!r} has no version yet")
+        return version
+
+    async def version(self, card: Card, number: int) -> CardVersion | None:
+        """One version of the card, if it exists."""
+        return await self._repository.get_version(card, number)
+
+    async def versions(self, card: Card, first: int, after: str | None) -> Page[CardVersion]:
+        """A page of the card's versions, oldest first."""
+        after_number = None
+        if after is not None:
+            key = decode_cursor(after)
+            if len(key) != 1 or not isinstance(key[0], int):
+                raise BadRequestError("`after` is not a version cursor")
+            after_number = key[0]
+        found = await self._repository.list_versions(card, after_number, first + 1)
+        total = await self._repository.count_versions(card)
+        return Page(
+            items=[(v, encode_cursor([v.number])) for v in found[:first]],
+            has_next_page=len(found) > first,
+            total_count=total,
+        )
+
+    async def cards(
+        self, card_filter: CardFilter, sort: CardSort, first: int, after: str | None
+    ) -> Page[Card]:
+        """A page of live cards matching the filter, in the requested order."""
+        after_key: list[Any] | None = None
+        if after is not None:
+            after_key = decode_cursor(after)
+            if len(after_key) != 3 or after_key[0] != sort.field.value:
+                raise BadRequestError("`after` belongs to a different sort order")
+            after_key = after_key[1:]
+            if sort.field.value != "name":
+                after_key[0] = datetime.fromisoformat(after_key[0])
+        found = await self._repository.list_cards(card_filter, sort, after_key, first + 1)
+        total = await self._repository.count_cards(card_filter)
+        return Page(
+            items=[(c, _card_cursor(c, sort)) for c in found[:first]],
+            has_next_page=len(found) > first,
+            total_count=total,
+        )
+
+    async def _refresh_summary(self, card: Card, version: CardVersion) -> None:
+        content = version.content
+        await self._repository.refresh_summary(
+            card, version, risk_rating_of(content), model_package_group_of(content),
+            self._clock(),
+        )
+
+
+def utc_now_ms() -> datetime:
+    """Now in UTC, truncated to milliseconds: what MongoDB stores, so cursors round-trip."""
+    now = datetime.now(UTC)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+def _require_approver_for(status: CardStatus, actor: Principal) -> None:
+    if status is CardStatus.APPROVED:
+        actor.require(Role.APPROVER, "approving cards")
+
+
+def _card_cursor(card: Card, sort: CardSort) -> str:
+    value: Any = getattr(card, sort.field.value)
+    if isinstance(value, datetime):
+        value = value.isoformat()
+    return encode_cursor([sort.field.value, value, card.id])
+
+
+def _new_version(
+    card_id: str,
+    name: str,
+    number: int,
+    content: dict[str, Any],
+    status: CardStatus,
+    previous_chain: str | None,
+    actor: Principal,
+    now: datetime,
+    source: VersionSource,
+    job_id: str | None = None,
+) -> CardVersion:
+    text = canonical_json(content)
+    content_sha = sha256_hex(text)
+    return CardVersion(
+        card_id=card_id,
+        card_name=name,
+        number=number,
+        status=status,
+        content_json=text,
+        content_sha256=content_sha,
+        chain_sha256=chain_sha256(previous_chain, content_sha),
+        previous_chain_sha256=previous_chain,
+        created_at=now,
+        created_by=actor.actor,
+        source=source,
+        status_history=(StatusChange(None, status, actor.actor, now),),
+        job_id=job_id,
+    )

@@ -1,0 +1,189 @@
+"""The `cardgraph` command: dev, serve, worker, export-schema, create-api-key."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import uvicorn
+
+from cardgraph.access.models import Role
+from cardgraph.access.repository import ApiKeyRepository
+from cardgraph.access.service import ApiKeyService
+from cardgraph.embedded import EmbeddedServer, start_mongodb, start_redis
+from cardgraph.settings import Settings, get_settings
+from cardgraph.storage.mongo import create_async_client, ensure_indexes
+
+logger = logging.getLogger("cardgraph")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `cardgraph` command."""
+    parser = argparse.ArgumentParser(prog="cardgraph", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("dev", help="run API + worker on embedded servers (./.cardgraph)")
+    commands.add_parser("serve", help="run the API only (production)")
+    commands.add_parser("worker", help="run a Celery worker for both queues")
+    export = commands.add_parser("export-schema", help="print the GraphQL SDL")
+    export.add_argument("--output", type=Path, help="write to this file instead of stdout")
+    create_key = commands.add_parser("create-api-key", help="create an API key and print it")
+    create_key.add_argument("name")
+    create_key.add_argument("--role", choices=[r.name.lower() for r in Role], default="reader")
+    args = parser.parse_args(argv)
+    settings = get_settings()
+    logging.basicConfig(level=settings.log_level.upper(),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.command == "dev":
+        return run_dev(settings)
+    if args.command == "serve":
+        return serve(settings)
+    if args.command == "worker":
+        return subprocess.call(worker_command(settings), env=child_env(settings))  # noqa: S603
+    if args.command == "export-schema":
+        return export_schema(settings, args.output)
+    key, secret = asyncio.run(_issue_key(settings, args.name, Role[args.role.upper()], "cli"))
+    print(secret)
+    return 0
+
+
+def export_schema(settings: Settings, output: Path | None) -> int:
+    """Print or write the schema's SDL."""
+    from cardgraph.graphql.schema import build_schema  # noqa: PLC0415 - only this command
+
+    sdl = build_schema(settings).as_str() + "\n"
+    if output is None:
+        sys.stdout.write(sdl)
+    else:
+        output.write_text(sdl)
+    return 0
+
+
+def serve(settings: Settings) -> int:
+    """Run the API with uvicorn until interrupted."""
+    from cardgraph.app import create_app  # noqa: PLC0415 - keeps `cardgraph worker` light
+
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port,
+                log_level=settings.log_level.lower(), ws="websockets-sansio")
+    return 0
+
+
+def worker_command(settings: Settings) -> list[str]:
+    """The command line of one Celery worker consuming both queues."""
+    return [
+        sys.executable, "-m", "celery", "-A", "workers.celery_app", "worker",
+        "-Q", "io,render", "-c", str(settings.worker_concurrency),
+        "--loglevel", settings.log_level.upper(), "--without-gossip", "--without-mingle",
+    ]
+
+
+def child_env(settings: Settings) -> dict[str, str]:
+    """Environment for child processes: ours, plus the URLs of the servers in use."""
+    env = dict(os.environ)
+    if settings.mongodb_url:
+        env["CARDGRAPH_MONGODB_URL"] = settings.mongodb_url
+    if settings.redis_url:
+        env["CARDGRAPH_REDIS_URL"] = settings.redis_url
+    env["CARDGRAPH_DATA_DIR"] = str(settings.data_dir)
+    return env
+
+
+@contextlib.contextmanager
+def embedded_servers(settings: Settings) -> Iterator[Settings]:
+    """Start whichever servers are not configured; yield settings that point at them."""
+    started: list[EmbeddedServer] = []
+    update: dict[str, str] = {}
+    logs = settings.data_dir / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    try:
+        if not settings.mongodb_url:
+            mongo = start_mongodb(settings.data_dir / "mongodb", log_path=logs / "mongodb.log")
+            started.append(mongo)
+            update["mongodb_url"] = mongo.url
+            print(f"SecantusDB (development database) on {mongo.url}", flush=True)
+        if not settings.redis_url:
+            redis = start_redis(settings.data_dir / "valkey", log_path=logs / "valkey.log")
+            started.append(redis)
+            update["redis_url"] = redis.url
+            print(f"Valkey on {redis.url}", flush=True)
+        yield settings.model_copy(update=update)
+    finally:
+        for server in reversed(started):
+            server.stop()
+
+
+async def _issue_key(settings: Settings, name: str, role: Role, by: str) -> tuple[object, str]:
+    client = create_async_client(settings)
+    try:
+        db = client[settings.mongodb_database]
+        await ensure_indexes(db)
+        return await ApiKeyService(ApiKeyRepository(db)).issue_key(name, role, created_by=by)
+    finally:
+        await client.close()
+
+
+async def _admin_key_is_valid(settings: Settings, secret: str) -> bool:
+    client = create_async_client(settings)
+    try:
+        service = ApiKeyService(ApiKeyRepository(client[settings.mongodb_database]))
+        principal = await service.authenticate(secret)
+    except Exception:  # an unknown, revoked or unreadable key: issue a new one
+        return False
+    finally:
+        await client.close()
+    return principal.role is Role.ADMIN
+
+
+def ensure_admin_key(settings: Settings) -> str:
+    """The local admin key: read from `.cardgraph/admin.key`, or created there (mode 0600)."""
+    path = settings.admin_key_path
+    if path.exists():
+        secret = path.read_text().strip()
+        if asyncio.run(_admin_key_is_valid(settings, secret)):
+            return secret
+    _, secret = asyncio.run(_issue_key(settings, "local-admin", Role.ADMIN, "cardgraph dev"))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secret + "\n")
+    os.chmod(path, 0o600)
+    return secret
+
+
+def run_dev(settings: Settings) -> int:
+    """Run everything locally: embedded servers, one worker, the API; Ctrl-C stops it all."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    with embedded_servers(settings) as running:
+        secret = ensure_admin_key(running)
+        worker = subprocess.Popen(  # noqa: S603
+            worker_command(running), env=child_env(running), start_new_session=True
+        )
+        url = f"http://{running.host}:{running.port}/graphql"
+        print(
+            f"\ncardgraph is starting: GraphQL at {url}\n"
+            f"admin API key (also in {running.admin_key_path}):\n  {secret}\n"
+            f"try: curl -s {url} -H 'Authorization: Bearer {secret}' "
+            "-H 'Content-Type: application/json' -d '{\"query\":\"{ viewer { name role } }\"}'\n",
+            flush=True,
+        )
+        try:
+            serve(running)
+        finally:
+            worker.terminate()
+            try:
+                worker.wait(20)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+                worker.wait()
+    print("cardgraph stopped", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""GraphQL types and resolvers for API keys."""

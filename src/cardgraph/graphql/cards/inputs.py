@@ -1,0 +1,154 @@
+"""GraphQL inputs of card queries and mutations, and their translation to domain values."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import strawberry
+from strawberry.scalars import JSON
+
+from cardgraph.cards import models
+from cardgraph.cards.content import parse_content_json
+from cardgraph.errors import BadRequestError
+from cardgraph.graphql.cards.content_inputs import CardContentInput
+from cardgraph.graphql.cards.content_mapping import content_from_input
+from cardgraph.graphql.cards.content_types import RiskRating
+from cardgraph.graphql.cards.types import CardSortField, CardStatus, SortDirection
+
+
+@strawberry.input(description="Conditions on listed cards; all given conditions must hold.")
+class CardFilter:
+    """Card list filter."""
+
+    name_contains: str | None = strawberry.field(
+        default=None, description="Case-insensitive substring of the name."
+    )
+    status: list[CardStatus] | None = strawberry.field(  # type: ignore[valid-type]
+        default=None, description="Any of these statuses."
+    )
+    risk_rating: list[RiskRating] | None = strawberry.field(
+        default=None, description="Any of these risk ratings."
+    )
+    created_after: datetime | None = strawberry.field(
+        default=None, description="Created strictly after this time."
+    )
+    created_before: datetime | None = strawberry.field(
+        default=None, description="Created strictly before this time."
+    )
+    model_package_group: str | None = strawberry.field(
+        default=None, description="Documents a model package of this group."
+    )
+
+    def to_domain(self) -> models.CardFilter:
+        """The domain filter."""
+        return models.CardFilter(
+            name_contains=self.name_contains,
+            statuses=tuple(self.status or ()),
+            risk_ratings=tuple(r.value for r in self.risk_rating or ()),
+            created_after=self.created_after,
+            created_before=self.created_before,
+            model_package_group=self.model_package_group,
+        )
+
+
+@strawberry.input(description="Order of a card list.")
+class CardSort:
+    """Card list ordering."""
+
+    field: CardSortField = strawberry.field(default=CardSortField.NAME, description="Sort key.")
+    direction: SortDirection = strawberry.field(
+        default=SortDirection.ASC, description="Direction."
+    )
+
+    def to_domain(self) -> models.CardSort:
+        """The domain ordering."""
+        return models.CardSort(
+            field=models.CardSortField(self.field.value),
+            descending=self.direction is SortDirection.DESC,
+        )
+
+
+def resolve_content(content: CardContentInput | None, content_json: JSON | None) -> Any:
+    """Content from exactly one of the typed input and the JSON form (object or JSON text)."""
+    if content is not None and content_json is not None:
+        raise BadRequestError("give either `content` or `contentJson`, not both")
+    if content is not None:
+        return content_from_input(content)
+    if isinstance(content_json, str):
+        return parse_content_json(content_json)
+    return content_json
+
+
+@strawberry.input(description="A new card; its content becomes version 1.")
+class CreateCardInput:
+    """Create-card input."""
+
+    name: str = strawberry.field(description="Unique name: letters, digits, hyphens (≤ 63).")
+    status: CardStatus = strawberry.field(  # type: ignore[valid-type]
+        default=models.CardStatus.DRAFT, description="Initial status (APPROVED needs approver)."
+    )
+    content: CardContentInput | None = strawberry.field(
+        default=None, description="Content as typed sections."
+    )
+    content_json: JSON | None = strawberry.field(
+        default=None, description="Content as SageMaker JSON (object or JSON text)."
+    )
+
+    def resolved_content(self) -> Any:
+        """The content given, or an empty card."""
+        given = resolve_content(self.content, self.content_json)
+        return {} if given is None else given
+
+
+@strawberry.input(description="New content for a card: makes version N+1 unless unchanged.")
+class UpdateCardContentInput:
+    """Content update input."""
+
+    name: str = strawberry.field(description="Card name.")
+    content: CardContentInput | None = strawberry.field(
+        default=None, description="Content as typed sections."
+    )
+    content_json: JSON | None = strawberry.field(
+        default=None, description="Content as SageMaker JSON (object or JSON text)."
+    )
+    expected_version: int | None = strawberry.field(
+        default=None, description="Fail with CONFLICT unless the latest version is this one."
+    )
+
+    def resolved_content(self) -> Any:
+        """The content given (required)."""
+        given = resolve_content(self.content, self.content_json)
+        if given is None:
+            raise BadRequestError("give `content` or `contentJson`")
+        return given
+
+
+@strawberry.input(description="A status change of a card's latest version.")
+class SetCardStatusInput:
+    """Status change input."""
+
+    name: str = strawberry.field(description="Card name.")
+    status: CardStatus = strawberry.field(description="New status.")  # type: ignore[valid-type]
+
+
+@strawberry.input(
+    description="SageMaker-style update: content or status, never both in one call."
+)
+class UpdateCardInput:
+    """UpdateModelCard-compatible input."""
+
+    name: str = strawberry.field(description="Card name.")
+    content: CardContentInput | None = strawberry.field(
+        default=None, description="New content as typed sections."
+    )
+    content_json: JSON | None = strawberry.field(
+        default=None, description="New content as SageMaker JSON (object or JSON text)."
+    )
+    status: CardStatus | None = strawberry.field(  # type: ignore[valid-type]
+        default=None, description="New status."
+    )
+    expected_version: int | None = strawberry.field(
+        default=None, description="Fail with CONFLICT unless the latest version is this one."
+    )
+

@@ -1,0 +1,106 @@
+"""Card queries and mutations: thin calls into `CardService`."""
+
+from __future__ import annotations
+
+import strawberry
+
+from cardgraph.graphql.cards.inputs import (
+    CardFilter,
+    CardSort,
+    CreateCardInput,
+    SetCardStatusInput,
+    UpdateCardContentInput,
+    UpdateCardInput,
+    resolve_content,
+)
+from cardgraph.graphql.cards.types import CardType, CardVersionType
+from cardgraph.graphql.context import Info
+from cardgraph.graphql.pagination import Connection, to_connection
+from cardgraph.pagination import page_size
+
+
+@strawberry.type
+class CardQuery:
+    """Card queries."""
+
+    @strawberry.field(description="A card by name; null if there is none.")
+    async def card(self, info: Info, name: str) -> CardType | None:
+        """One card."""
+        found = await info.context.services.cards.find_card(name)
+        return CardType(card=found) if found else None
+
+    @strawberry.field(description="Cards matching a filter, in a chosen order (≤ 100 a page).")
+    async def cards(
+        self,
+        info: Info,
+        filter: CardFilter | None = None,  # noqa: A002 - the public argument name
+        sort: CardSort | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[CardType]:
+        """Card list."""
+        settings = info.context.services.settings
+        size = page_size(first, settings.page_size_default, settings.page_size_max)
+        page = await info.context.services.cards.cards(
+            (filter or CardFilter()).to_domain(), (sort or CardSort()).to_domain(), size, after
+        )
+        return to_connection(page, lambda c: CardType(card=c))
+
+
+@strawberry.type
+class CardMutation:
+    """Card mutations."""
+
+    @strawberry.mutation(description="Create a card; returns version 1. Needs editor.")
+    async def create_card(self, info: Info, input: CreateCardInput) -> CardVersionType:  # noqa: A002
+        """Create a card."""
+        version = await info.context.services.cards.create_card(
+            input.name, input.resolved_content(), info.context.actor, status=input.status
+        )
+        return CardVersionType(version=version)
+
+    @strawberry.mutation(
+        description="Change a card's content: a new DRAFT version, or the latest version "
+        "unchanged when the content is identical. Needs editor."
+    )
+    async def update_card_content(
+        self, info: Info, input: UpdateCardContentInput  # noqa: A002
+    ) -> CardVersionType:
+        """Change content."""
+        version = await info.context.services.cards.update_content(
+            input.name, input.resolved_content(), info.context.actor,
+            expected_version=input.expected_version,
+        )
+        return CardVersionType(version=version)
+
+    @strawberry.mutation(
+        description="Change the latest version's status in place. Needs editor; APPROVED "
+        "needs approver."
+    )
+    async def set_card_status(
+        self, info: Info, input: SetCardStatusInput  # noqa: A002
+    ) -> CardVersionType:
+        """Change status."""
+        version = await info.context.services.cards.set_status(
+            input.name, input.status, info.context.actor
+        )
+        return CardVersionType(version=version)
+
+    @strawberry.mutation(
+        description="SageMaker UpdateModelCard: change content or status (not both)."
+    )
+    async def update_card(self, info: Info, input: UpdateCardInput) -> CardVersionType:  # noqa: A002
+        """Change content or status."""
+        version = await info.context.services.cards.update_card(
+            input.name,
+            info.context.actor,
+            content=resolve_content(input.content, input.content_json),
+            status=input.status,
+            expected_version=input.expected_version,
+        )
+        return CardVersionType(version=version)
+
+    @strawberry.mutation(description="Delete a card; its history is kept. Needs admin.")
+    async def delete_card(self, info: Info, name: str) -> bool:
+        """Delete a card."""
+        return await info.context.services.cards.delete_card(name, info.context.actor)

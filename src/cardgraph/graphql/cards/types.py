@@ -1,0 +1,192 @@
+"""GraphQL types of cards and versions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+
+import strawberry
+from strawberry.scalars import JSON
+
+from cardgraph.cards import models
+from cardgraph.graphql.cards.content_mapping import content_to_output
+from cardgraph.graphql.cards.content_types import CardContent, RiskRating
+from cardgraph.graphql.context import Info
+from cardgraph.graphql.pagination import Connection, to_connection
+from cardgraph.pagination import page_size
+
+CardStatus = strawberry.enum(
+    models.CardStatus,
+    description="Review status: DRAFT → PENDING_REVIEW → APPROVED (or back to DRAFT from "
+    "review); any status → ARCHIVED.",
+)
+VersionSource = strawberry.enum(
+    models.VersionSource, description="What produced a version's content."
+)
+
+
+@strawberry.enum(description="Fields cards can be sorted by.")
+class CardSortField(Enum):
+    """Card sort keys."""
+
+    NAME = "name"
+    CREATED = "created_at"
+    UPDATED = "updated_at"
+
+
+@strawberry.enum(description="Sort direction.")
+class SortDirection(Enum):
+    """Ascending or descending."""
+
+    ASC = "asc"
+    DESC = "desc"
+
+
+@strawberry.type(description="One status change of a version.")
+class StatusChange:
+    """Who changed a version's status, from what to what, and when."""
+
+    from_status: CardStatus | None = strawberry.field(  # type: ignore[valid-type]
+        description="Status before the change; null when the version was created."
+    )
+    to_status: CardStatus = strawberry.field(  # type: ignore[valid-type]
+        description="Status after the change."
+    )
+    changed_by: str = strawberry.field(description="Who made the change.")
+    changed_at: datetime = strawberry.field(description="When the change was made.")
+
+
+@strawberry.type(name="CardVersion", description="An immutable version of a card's content.")
+class CardVersionType:
+    """A card version; its content never changes, its status may."""
+
+    version: strawberry.Private[models.CardVersion]
+
+    @strawberry.field(description="Version number, from 1.")
+    def number(self) -> int:
+        """Version number."""
+        return self.version.number
+
+    @strawberry.field(description="Status of this version.")
+    def status(self) -> CardStatus:  # type: ignore[valid-type]
+        """Status."""
+        return self.version.status
+
+    @strawberry.field(description="The content as typed sections.")
+    def content(self) -> CardContent:
+        """Typed content."""
+        return content_to_output(self.version.content)
+
+    @strawberry.field(description="The content as SageMaker's snake_case model card JSON.")
+    def content_json(self) -> JSON:
+        """Content JSON."""
+        return self.version.content
+
+    @strawberry.field(description="SHA-256 of the canonical content JSON.")
+    def content_sha256(self) -> str:
+        """Content hash."""
+        return self.version.content_sha256
+
+    @strawberry.field(
+        description="Chain hash: SHA-256(previous version's chain hash ‖ contentSha256); "
+        "the latest version's chain hash summarises the whole history."
+    )
+    def chain_sha256(self) -> str:
+        """Chain hash."""
+        return self.version.chain_sha256
+
+    @strawberry.field(description="Chain hash of the previous version; null for version 1.")
+    def previous_sha256(self) -> str | None:
+        """Previous chain hash."""
+        return self.version.previous_chain_sha256
+
+    @strawberry.field(description="When this version was created.")
+    def created_at(self) -> datetime:
+        """Creation time."""
+        return self.version.created_at
+
+    @strawberry.field(description="Who created this version.")
+    def created_by(self) -> str:
+        """Creator."""
+        return self.version.created_by
+
+    @strawberry.field(description="What produced this version's content.")
+    def source(self) -> VersionSource:  # type: ignore[valid-type]
+        """Source."""
+        return self.version.source
+
+    @strawberry.field(description="Every status change of this version, oldest first.")
+    def status_history(self) -> list[StatusChange]:
+        """Status history."""
+        return [
+            StatusChange(
+                from_status=c.from_status,
+                to_status=c.to_status,
+                changed_by=c.changed_by,
+                changed_at=c.changed_at,
+            )
+            for c in self.version.status_history
+        ]
+
+
+@strawberry.type(name="Card", description="A model card: a name and its versions.")
+class CardType:
+    """A card; fields other than versions summarise its latest version."""
+
+    card: strawberry.Private[models.Card]
+
+    @strawberry.field(description="Unique card name (SageMaker rules).")
+    def name(self) -> str:
+        """Name."""
+        return self.card.name
+
+    @strawberry.field(description="ARN-like identifier of the card.")
+    def arn(self) -> str:
+        """ARN."""
+        return self.card.arn
+
+    @strawberry.field(description="Status of the latest version.")
+    def status(self) -> CardStatus:  # type: ignore[valid-type]
+        """Status."""
+        return self.card.status
+
+    @strawberry.field(description="Risk rating of the latest version, if set.")
+    def risk_rating(self) -> RiskRating | None:
+        """Risk rating."""
+        return RiskRating(self.card.risk_rating) if self.card.risk_rating else None
+
+    @strawberry.field(description="When the card was created.")
+    def created_at(self) -> datetime:
+        """Creation time."""
+        return self.card.created_at
+
+    @strawberry.field(description="Who created the card.")
+    def created_by(self) -> str:
+        """Creator."""
+        return self.card.created_by
+
+    @strawberry.field(description="When the card last changed (content or status).")
+    def updated_at(self) -> datetime:
+        """Update time."""
+        return self.card.updated_at
+
+    @strawberry.field(description="The latest version.")
+    async def latest_version(self, info: Info) -> CardVersionType:
+        """Latest version."""
+        return CardVersionType(version=await info.context.services.cards.latest_version(self.card))
+
+    @strawberry.field(description="One version by number; null if it does not exist.")
+    async def version(self, info: Info, number: int) -> CardVersionType | None:
+        """A version by number."""
+        found = await info.context.services.cards.version(self.card, number)
+        return CardVersionType(version=found) if found else None
+
+    @strawberry.field(description="All versions, oldest first.")
+    async def versions(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[CardVersionType]:
+        """Versions, paginated."""
+        settings = info.context.services.settings
+        size = page_size(first, settings.page_size_default, settings.page_size_max)
+        page = await info.context.services.cards.versions(self.card, size, after)
+        return to_connection(page, lambda v: CardVersionType(version=v))

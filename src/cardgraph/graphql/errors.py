@@ -1,0 +1,63 @@
+"""Turn every error into a coded GraphQL error; unexpected ones are masked and logged."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+
+from graphql import GraphQLError
+from pymongo.errors import AutoReconnect, ConnectionFailure, ServerSelectionTimeoutError
+from strawberry.extensions import SchemaExtension
+
+from cardgraph.errors import CardgraphError, UnavailableError, ValidationFailedError
+
+logger = logging.getLogger("cardgraph.graphql")
+
+_UNAVAILABLE = (ServerSelectionTimeoutError, ConnectionFailure, AutoReconnect)
+
+
+def coded_error(error: GraphQLError, request_id: str) -> GraphQLError:
+    """Return `error` with `extensions.code` set (and its message masked if unexpected)."""
+    original = error.original_error
+    if isinstance(original, _UNAVAILABLE):
+        original = UnavailableError("the database is unavailable; try again shortly")
+    if isinstance(original, CardgraphError):
+        extensions: dict[str, object] = {"code": original.code}
+        if isinstance(original, ValidationFailedError):
+            extensions["fields"] = [{"path": p.path, "reason": p.reason} for p in original.fields]
+        return _with(error, original.message, extensions)
+    if original is None or isinstance(original, GraphQLError) or error.path is None:
+        # Syntax, validation, limit and variable-coercion errors: the client's document is wrong.
+        return _with(error, error.message, {"code": "BAD_REQUEST"})
+    logger.error("unexpected error (request %s) at %s", request_id, error.path,
+                 exc_info=original)
+    return _with(
+        error, f"internal error; quote request id {request_id}",
+        {"code": "INTERNAL", "requestId": request_id},
+    )
+
+
+def _with(error: GraphQLError, message: str, extensions: dict[str, object]) -> GraphQLError:
+    return GraphQLError(
+        message=message,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        original_error=None,
+        extensions=extensions,
+    )
+
+
+class CodedErrors(SchemaExtension):
+    """Schema extension that codes every error of an operation's result."""
+
+    def on_operation(self) -> Iterator[None]:
+        """After the operation, rewrite its errors."""
+        yield
+        result = self.execution_context.result
+        errors = getattr(result, "errors", None)
+        if result is not None and errors:
+            context = self.execution_context.context
+            request_id = getattr(context, "request_id", "-")
+            result.errors = [coded_error(e, request_id) for e in errors]

@@ -1,0 +1,52 @@
+"""The GraphQL schema: domain query and mutation types merged, with limits from Settings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import (
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    SchemaExtension,
+    ValidationCache,
+)
+from strawberry.extensions.disable_introspection import DisableIntrospection
+from strawberry.tools import merge_types
+from strawberry.types import ExecutionContext
+
+from cardgraph.graphql.access.resolvers import AccessMutation, AccessQuery
+from cardgraph.graphql.cards.resolvers import CardMutation, CardQuery
+from cardgraph.graphql.errors import CodedErrors
+from cardgraph.settings import Settings
+
+Query = merge_types("Query", (CardQuery, AccessQuery))
+Mutation = merge_types("Mutation", (CardMutation, AccessMutation))
+
+
+class CardgraphSchema(strawberry.Schema):
+    """Schema whose errors are logged by `CodedErrors` (expected ones are not logged at all)."""
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        """Do nothing: `CodedErrors` logs the unexpected errors, with their request id."""
+
+
+def build_schema(settings: Settings) -> strawberry.Schema:
+    """Build the schema with the limits and switches of `settings`."""
+    extensions: list[type[SchemaExtension] | SchemaExtension] = [
+        CodedErrors,
+        QueryDepthLimiter(max_depth=settings.graphql_max_depth),
+        MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
+        MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases),
+        ParserCache(maxsize=256),
+        ValidationCache(maxsize=256),
+    ]
+    if not settings.graphql_introspection:
+        extensions.append(DisableIntrospection)
+    kwargs: dict[str, Any] = {"extensions": extensions}
+    return CardgraphSchema(query=Query, mutation=Mutation, **kwargs)

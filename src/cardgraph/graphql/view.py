@@ -1,0 +1,104 @@
+"""The /graphql endpoint: authentication, JSON errors for malformed requests, WebSocket auth."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+
+from cross_web import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.schema import BaseSchema
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types.unset import UnsetType
+
+from cardgraph.access.service import parse_bearer
+from cardgraph.errors import BadRequestError, CardgraphError, UnauthenticatedError
+from cardgraph.graphql.context import Context, Services
+
+logger = logging.getLogger("cardgraph.graphql")
+
+_STATUS = {"UNAUTHENTICATED": 401, "FORBIDDEN": 403, "BAD_REQUEST": 400, "UNAVAILABLE": 503}
+
+
+def error_response(error: CardgraphError, status: int | None = None) -> JSONResponse:
+    """A GraphQL-shaped JSON error response for errors raised outside execution."""
+    status = status or _STATUS.get(error.code, 500)
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    body = {"errors": [{"message": error.message, "extensions": {"code": error.code}}]}
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+class CardgraphGraphQL(GraphQL[Context, None]):
+    """strawberry's ASGI view with API-key authentication on every request."""
+
+    def __init__(
+        self, schema: BaseSchema, services: Callable[[], Services], *, graphql_ide: bool
+    ) -> None:
+        super().__init__(
+            schema,
+            graphql_ide="graphiql" if graphql_ide else None,
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+            max_subscriptions_per_connection=20,
+        )
+        self._services = services
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Authenticate HTTP requests before strawberry sees them."""
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        request = Request(scope, receive)
+        response: Response
+        try:
+            principal = None
+            if not self._is_ide_page(request):
+                token = parse_bearer(request.headers.get("authorization"))
+                principal = await self._services().api_keys.authenticate(token)
+            context = Context(
+                request=request,
+                services=self._services(),
+                request_id=_request_id(request),
+                principal=principal,
+            )
+            response = await self.run(request, context=context)
+        except CardgraphError as error:
+            response = error_response(error)
+        except HTTPException as error:
+            response = error_response(BadRequestError(error.reason), error.status_code)
+        await response(scope, receive, send)
+
+    def _is_ide_page(self, request: Request) -> bool:
+        # The IDE's HTML is static; every query it then sends carries a key like any client.
+        return (
+            self.graphql_ide is not None
+            and request.method == "GET"
+            and "text/html" in request.headers.get("accept", "")
+        )
+
+    async def get_context(self, request: Request | WebSocket, response: object) -> Context:
+        """Context of a WebSocket connection; its principal is set by connection_init."""
+        return Context(request=request, services=self._services(), request_id=_request_id(request))
+
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
+        """Authenticate `connection_init`: payload `{"Authorization": "Bearer <key>"}`."""
+        params = context.connection_params
+        header = params.get("Authorization") or params.get("authorization")
+        if header is None and isinstance(params.get("apiKey"), str):
+            header = f"Bearer {params['apiKey']}"
+        try:
+            token = parse_bearer(header if isinstance(header, str) else None)
+            context.principal = await context.services.api_keys.authenticate(token)
+        except UnauthenticatedError as error:
+            raise ConnectionRejectionError({"message": error.message}) from None
+        return {"role": context.principal.role.name}
+
+
+def _request_id(request: Request | WebSocket) -> str:
+    given = request.headers.get("x-request-id", "")
+    return given[:64] if given else uuid.uuid4().hex

@@ -1,0 +1,73 @@
+"""The one configuration object: every setting comes from a `CARDGRAPH_*` environment variable."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """cardgraph configuration, read once from the environment (prefix `CARDGRAPH_`)."""
+
+    model_config = SettingsConfigDict(env_prefix="CARDGRAPH_", extra="ignore", frozen=True)
+
+    host: str = Field("127.0.0.1", description="Interface the API listens on.")
+    port: int = Field(8000, ge=0, le=65535, description="Port the API listens on.")
+    data_dir: Path = Field(
+        Path(".cardgraph"), description="Local state: embedded server data, admin key, artifacts."
+    )
+    mongodb_url: str | None = Field(
+        None, description="MongoDB URL; unset means `cardgraph dev` starts embedded SecantusDB."
+    )
+    mongodb_database: str = Field("cardgraph", description="Database name.")
+    mongodb_timeout_ms: int = Field(
+        5000, ge=100, description="Server selection and connect timeout for MongoDB (ms)."
+    )
+    redis_url: str | None = Field(
+        None, description="Redis URL; unset means `cardgraph dev` starts an embedded Valkey."
+    )
+    aws_region: str = Field("us-east-1", description="AWS region; also used in card ARNs.")
+    aws_account_id: str = Field(
+        "000000000000", pattern=r"^\d{12}$", description="Account id used in card ARNs."
+    )
+    graphql_max_depth: int = Field(12, ge=1, description="Maximum query depth.")
+    graphql_max_tokens: int = Field(4000, ge=10, description="Maximum tokens in one document.")
+    graphql_max_aliases: int = Field(20, ge=1, description="Maximum aliases in one document.")
+    graphql_max_body_bytes: int = Field(
+        1_048_576, ge=1024, description="Largest accepted HTTP request body (bytes)."
+    )
+    graphql_introspection: bool = Field(True, description="Allow schema introspection queries.")
+    graphql_ide: bool = Field(True, description="Serve the GraphiQL IDE on GET /graphql.")
+    page_size_default: int = Field(20, ge=1, le=100, description="Page size when `first` is unset.")
+    page_size_max: int = Field(100, ge=1, le=100, description="Largest accepted `first`.")
+    worker_concurrency: int = Field(
+        1, ge=1, description="Worker processes `cardgraph dev` starts for the Celery worker."
+    )
+    broker_visibility_timeout_s: int = Field(
+        3600, ge=60, description="Seconds before the broker redelivers an unacknowledged task."
+    )
+    task_time_limit_s: int = Field(
+        900, ge=10, description="Hard time limit of one task (below the visibility timeout)."
+    )
+    log_level: str = Field("INFO", description="Log level for cardgraph and uvicorn.")
+
+    @model_validator(mode="after")
+    def _time_limit_below_visibility(self) -> Settings:
+        # A task still running when the broker redelivers it would run twice at once.
+        if self.task_time_limit_s >= self.broker_visibility_timeout_s:
+            raise ValueError("task_time_limit_s must be below broker_visibility_timeout_s")
+        return self
+
+    @property
+    def admin_key_path(self) -> Path:
+        """Where `cardgraph dev` keeps the local admin API key."""
+        return self.data_dir / "admin.key"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Return the process-wide settings, read from the environment once."""
+    return Settings()

@@ -1,0 +1,1 @@
+"""MongoDB access: clients, collection names and indexes."""

@@ -1,0 +1,67 @@
+"""MongoDB clients (PyMongo's async API in the API, sync in workers) and index set-up."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, IndexModel, MongoClient
+from pymongo.asynchronous.database import AsyncDatabase
+
+from cardgraph.settings import Settings
+
+CARDS = "cards"
+CARD_VERSIONS = "card_versions"
+API_KEYS = "api_keys"
+
+Document = dict[str, Any]
+
+INDEXES: dict[str, list[IndexModel]] = {
+    CARDS: [
+        # Live names are unique; a deleted card's live_name gets its id appended.
+        IndexModel([("live_name", ASCENDING)], unique=True, name="live_name_unique"),
+        IndexModel([("deleted", ASCENDING), ("name", ASCENDING)], name="list_by_name"),
+        IndexModel([("deleted", ASCENDING), ("created_at", ASCENDING)], name="list_by_created"),
+        IndexModel([("deleted", ASCENDING), ("updated_at", ASCENDING)], name="list_by_updated"),
+    ],
+    CARD_VERSIONS: [
+        # The commit point of every content change: one document per (card, version).
+        IndexModel(
+            [("card_id", ASCENDING), ("number", DESCENDING)],
+            unique=True,
+            name="card_version_unique",
+        ),
+    ],
+    API_KEYS: [IndexModel([("created_at", ASCENDING)], name="by_created")],
+}
+
+
+def _client_options(settings: Settings) -> dict[str, Any]:
+    return {
+        "tz_aware": True,
+        "serverSelectionTimeoutMS": settings.mongodb_timeout_ms,
+        "connectTimeoutMS": settings.mongodb_timeout_ms,
+        "appname": "cardgraph",
+    }
+
+
+def mongodb_url(settings: Settings) -> str:
+    """The configured MongoDB URL, or raise if none is set (embedded servers set one)."""
+    if not settings.mongodb_url:
+        raise RuntimeError("CARDGRAPH_MONGODB_URL is not set and no embedded server runs")
+    return settings.mongodb_url
+
+
+def create_async_client(settings: Settings) -> AsyncMongoClient[Document]:
+    """Create the API's async client; one per event loop."""
+    return AsyncMongoClient(mongodb_url(settings), **_client_options(settings))
+
+
+def create_sync_client(settings: Settings) -> MongoClient[Document]:
+    """Create a worker's (or CLI's) sync client; one per process, after fork."""
+    return MongoClient(mongodb_url(settings), **_client_options(settings))
+
+
+async def ensure_indexes(db: AsyncDatabase[Document]) -> None:
+    """Create every index the repositories rely on (idempotent)."""
+    for collection, indexes in INDEXES.items():
+        await db[collection].create_indexes(indexes)

@@ -1,0 +1,1 @@
+"""Celery workers: thin task entry points over `cardgraph` services."""
