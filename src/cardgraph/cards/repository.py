@@ -84,35 +84,47 @@ class CardRepository:
         """Change a version's status if it still is `expected`; append the change to history."""
         result = await self._versions.update_one(
             {"_id": _version_id(card.id, number), "status": expected.value},
-            {"$set": {"status": change.to_status.value},
-             "$push": {"status_history": _status_change_document(change)}},
+            {
+                "$set": {"status": change.to_status.value},
+                "$push": {"status_history": _status_change_document(change)},
+            },
         )
         return result.modified_count == 1
 
-    async def refresh_summary(self, card: Card, version: CardVersion, risk: str | None,
-                              group: str | None, updated_at: datetime) -> None:
+    async def refresh_summary(
+        self,
+        card: Card,
+        version: CardVersion,
+        risk: str | None,
+        group: str | None,
+        updated_at: datetime,
+    ) -> None:
         """Point the card summary at `version` unless a newer version is already recorded."""
         await self._cards.update_one(
             {"_id": card.id, "latest_version": {"$lte": version.number}},
-            {"$set": {
-                "latest_version": version.number,
-                "status": version.status.value,
-                "risk_rating": risk,
-                "model_package_group": group,
-                "updated_at": updated_at,
-            }},
+            {
+                "$set": {
+                    "latest_version": version.number,
+                    "status": version.status.value,
+                    "risk_rating": risk,
+                    "model_package_group": group,
+                    "updated_at": updated_at,
+                }
+            },
         )
 
     async def mark_deleted(self, card: Card, deleted_at: datetime, deleted_by: str) -> bool:
         """Retire a card: its name becomes free, its versions stay for the record."""
         result = await self._cards.update_one(
             {"_id": card.id, "deleted": False},
-            {"$set": {
-                "deleted": True,
-                "live_name": f"{card.name}#deleted#{card.id}",
-                "deleted_at": deleted_at,
-                "deleted_by": deleted_by,
-            }},
+            {
+                "$set": {
+                    "deleted": True,
+                    "live_name": f"{card.name}#deleted#{card.id}",
+                    "deleted_at": deleted_at,
+                    "deleted_by": deleted_by,
+                }
+            },
         )
         return result.modified_count == 1
 
@@ -125,10 +137,17 @@ class CardRepository:
         if after is not None:
             comparison = "$lt" if sort.descending else "$gt"
             value, card_id = after
-            query = {"$and": [query, {"$or": [
-                {sort.field.value: {comparison: value}},
-                {sort.field.value: value, "_id": {comparison: card_id}},
-            ]}]}
+            query = {
+                "$and": [
+                    query,
+                    {
+                        "$or": [
+                            {sort.field.value: {comparison: value}},
+                            {sort.field.value: value, "_id": {comparison: card_id}},
+                        ]
+                    },
+                ]
+            }
         cursor = (
             self._cards.find(query)
             .sort([(sort.field.value, direction), ("_id", direction)])

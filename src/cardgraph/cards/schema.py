@@ -109,10 +109,7 @@ SIMPLE_VALUES: dict[str, Node] = {"number": Num(), "string": S63, "boolean": Boo
 METRIC = Tagged(
     tag="type",
     variants={
-        **{
-            kind: _metric(value, S63, S63, (kind,))
-            for kind, value in SIMPLE_VALUES.items()
-        },
+        **{kind: _metric(value, S63, S63, (kind,)) for kind, value in SIMPLE_VALUES.items()},
         "linear_graph": _metric(
             Arr(Arr(Num(), min_items=2, max_items=2), min_items=1), S63, S63, ("linear_graph",)
         ),

@@ -115,8 +115,16 @@ class CardService:
             if latest.content_sha256 == content_sha:
                 return latest
             version = _new_version(
-                card.id, name, latest.number + 1, normalised, CardStatus.DRAFT,
-                latest.chain_sha256, actor, self._clock(), source, job_id,
+                card.id,
+                name,
+                latest.number + 1,
+                normalised,
+                CardStatus.DRAFT,
+                latest.chain_sha256,
+                actor,
+                self._clock(),
+                source,
+                job_id,
             )
             if await self._repository.insert_version(version):
                 await self._refresh_summary(card, version)
@@ -236,7 +244,10 @@ class CardService:
     async def _refresh_summary(self, card: Card, version: CardVersion) -> None:
         content = version.content
         await self._repository.refresh_summary(
-            card, version, risk_rating_of(content), model_package_group_of(content),
+            card,
+            version,
+            risk_rating_of(content),
+            model_package_group_of(content),
             self._clock(),
         )
 

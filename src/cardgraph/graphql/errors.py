@@ -29,10 +29,10 @@ def coded_error(error: GraphQLError, request_id: str) -> GraphQLError:
     if original is None or isinstance(original, GraphQLError) or error.path is None:
         # Syntax, validation, limit and variable-coercion errors: the client's document is wrong.
         return _with(error, error.message, {"code": "BAD_REQUEST"})
-    logger.error("unexpected error (request %s) at %s", request_id, error.path,
-                 exc_info=original)
+    logger.error("unexpected error (request %s) at %s", request_id, error.path, exc_info=original)
     return _with(
-        error, f"internal error; quote request id {request_id}",
+        error,
+        f"internal error; quote request id {request_id}",
         {"code": "INTERNAL", "requestId": request_id},
     )
 

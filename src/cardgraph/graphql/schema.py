@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import strawberry
@@ -38,13 +39,15 @@ class CardgraphSchema(strawberry.Schema):
 
 def build_schema(settings: Settings) -> strawberry.Schema:
     """Build the schema with the limits and switches of `settings`."""
-    extensions: list[type[SchemaExtension] | SchemaExtension] = [
+    # Factories, not instances: strawberry builds fresh extensions per operation; the parser
+    # and validation caches live at module level, so they are shared all the same.
+    extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
         CodedErrors,
-        QueryDepthLimiter(max_depth=settings.graphql_max_depth),
-        MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
-        MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases),
-        ParserCache(maxsize=256),
-        ValidationCache(maxsize=256),
+        lambda: QueryDepthLimiter(max_depth=settings.graphql_max_depth),
+        lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
+        lambda: MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases),
+        lambda: ParserCache(maxsize=256),
+        lambda: ValidationCache(maxsize=256),
     ]
     if not settings.graphql_introspection:
         extensions.append(DisableIntrospection)

@@ -32,7 +32,10 @@ class AccessMutation:
 
     @strawberry.mutation(description="Create an API key; its secret is returned once. Admin.")
     async def create_api_key(
-        self, info: Info, name: str, role: Role  # type: ignore[valid-type]
+        self,
+        info: Info,
+        name: str,
+        role: Role,  # type: ignore[valid-type]
     ) -> CreatedApiKey:
         """Create a key."""
         key, secret = await info.context.services.api_keys.create_key(
@@ -41,7 +44,7 @@ class AccessMutation:
         return CreatedApiKey(api_key=ApiKeyType(key=key), secret=secret)
 
     @strawberry.mutation(description="Revoke an API key; it stops working at once. Admin.")
-    async def revoke_api_key(self, info: Info, id: strawberry.ID) -> ApiKeyType:  # noqa: A002
+    async def revoke_api_key(self, info: Info, id: strawberry.ID) -> ApiKeyType:
         """Revoke a key."""
         key = await info.context.services.api_keys.revoke_key(str(id), info.context.actor)
         return ApiKeyType(key=key)

@@ -89,8 +89,9 @@ def derive_input(output_type: type) -> type:
         **{name: spec for name, _, spec in fields},
     }
     cls = type(f"{definition.name}Input", (), namespace)
-    derived = strawberry.input(cls, description=f"Input form of {definition.name}: "
-                               f"{definition.description}")
+    derived = strawberry.input(
+        cls, description=f"Input form of {definition.name}: {definition.description}"
+    )
     _derived[output_type] = derived
     return derived
 

@@ -80,12 +80,17 @@ def _metric_to_json(metric: MetricInput, path: str, problems: list[FieldProblem]
         result["notes"] = metric.notes
     for other in _VALUE_FIELD.values():
         if other != value_field and getattr(metric, other) is not None:
-            problems.append(FieldProblem(f"{path}.value", f"{kind.name} metrics take "
-                                         f"`{_camel(value_field)}`, not `{_camel(other)}`"))
+            problems.append(
+                FieldProblem(
+                    f"{path}.value",
+                    f"{kind.name} metrics take `{_camel(value_field)}`, not `{_camel(other)}`",
+                )
+            )
     value = getattr(metric, value_field)
     if value is None:
-        problems.append(FieldProblem(f"{path}.value", f"{kind.name} metrics need "
-                                     f"`{_camel(value_field)}`"))
+        problems.append(
+            FieldProblem(f"{path}.value", f"{kind.name} metrics need `{_camel(value_field)}`")
+        )
     else:
         result["value"] = value
     x_field = "x_axis_names" if kind in _LABEL_AXES else "x_axis_name"
@@ -96,8 +101,12 @@ def _metric_to_json(metric: MetricInput, path: str, problems: list[FieldProblem]
             if given is None:
                 continue
             if candidate != wanted:
-                problems.append(FieldProblem(f"{path}.{axis}_axis_name", f"{kind.name} metrics "
-                                             f"take `{_camel(wanted)}`, not `{_camel(candidate)}`"))
+                problems.append(
+                    FieldProblem(
+                        f"{path}.{axis}_axis_name",
+                        f"{kind.name} metrics take `{_camel(wanted)}`, not `{_camel(candidate)}`",
+                    )
+                )
             else:
                 result[f"{axis}_axis_name"] = given
     return result
@@ -158,10 +167,22 @@ def _metric_from_json(data: dict[str, Any]) -> Any:
             y_axis_name=data.get("y_axis_name"),
         )
     if kind is MetricType.LINEAR_GRAPH:
-        return out.LinearGraphMetric(**common, points=value, x_axis_name=data.get("x_axis_name"),
-                                     y_axis_name=data.get("y_axis_name"))
+        return out.LinearGraphMetric(
+            **common,
+            points=value,
+            x_axis_name=data.get("x_axis_name"),
+            y_axis_name=data.get("y_axis_name"),
+        )
     if kind is MetricType.BAR_CHART:
-        return out.BarChartMetric(**common, bars=value, x_axis_names=data.get("x_axis_name"),
-                                  y_axis_name=data.get("y_axis_name"))
-    return out.MatrixMetric(**common, rows=value, x_axis_names=data.get("x_axis_name"),
-                            y_axis_names=data.get("y_axis_name"))
+        return out.BarChartMetric(
+            **common,
+            bars=value,
+            x_axis_names=data.get("x_axis_name"),
+            y_axis_name=data.get("y_axis_name"),
+        )
+    return out.MatrixMetric(
+        **common,
+        rows=value,
+        x_axis_names=data.get("x_axis_name"),
+        y_axis_names=data.get("y_axis_name"),
+    )

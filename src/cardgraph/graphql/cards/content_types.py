@@ -233,7 +233,7 @@ class BarChartMetric:
     y_axis_name: str | None = strawberry.field(default=None, description="Y axis label.")
 
 
-@strawberry.type(description="A matrix (for example a confusion matrix), at most 20×20.")
+@strawberry.type(description="A matrix (for example a confusion matrix), at most 20 by 20.")
 class MatrixMetric:
     """Metric of type matrix."""
 
@@ -263,9 +263,7 @@ class EvaluationDetail:
     """One `evaluation_details` entry."""
 
     name: str = strawberry.field(description="Evaluation name (1-63 characters).")
-    evaluation_observation: str | None = strawberry.field(
-        default=None, description="Observations."
-    )
+    evaluation_observation: str | None = strawberry.field(default=None, description="Observations.")
     evaluation_job_arn: str | None = strawberry.field(
         default=None, description="Evaluation job ARN."
     )
@@ -338,9 +336,7 @@ class ModelPackageDetails:
         default=None, description="Package description."
     )
     model_package_arn: str | None = strawberry.field(default=None, description="Package ARN.")
-    created_by: ModelPackageCreator | None = strawberry.field(
-        default=None, description="Creator."
-    )
+    created_by: ModelPackageCreator | None = strawberry.field(default=None, description="Creator.")
     model_package_status: ModelPackageStatus | None = strawberry.field(
         default=None, description="Package status."
     )

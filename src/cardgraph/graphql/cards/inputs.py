@@ -57,9 +57,7 @@ class CardSort:
     """Card list ordering."""
 
     field: CardSortField = strawberry.field(default=CardSortField.NAME, description="Sort key.")
-    direction: SortDirection = strawberry.field(
-        default=SortDirection.ASC, description="Direction."
-    )
+    direction: SortDirection = strawberry.field(default=SortDirection.ASC, description="Direction.")
 
     def to_domain(self) -> models.CardSort:
         """The domain ordering."""
@@ -132,9 +130,7 @@ class SetCardStatusInput:
     status: CardStatus = strawberry.field(description="New status.")  # type: ignore[valid-type]
 
 
-@strawberry.input(
-    description="SageMaker-style update: content or status, never both in one call."
-)
+@strawberry.input(description="SageMaker-style update: content or status, never both in one call.")
 class UpdateCardInput:
     """UpdateModelCard-compatible input."""
 
@@ -151,4 +147,3 @@ class UpdateCardInput:
     expected_version: int | None = strawberry.field(
         default=None, description="Fail with CONFLICT unless the latest version is this one."
     )
-

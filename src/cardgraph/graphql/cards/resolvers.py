@@ -33,7 +33,7 @@ class CardQuery:
     async def cards(
         self,
         info: Info,
-        filter: CardFilter | None = None,  # noqa: A002 - the public argument name
+        filter: CardFilter | None = None,
         sort: CardSort | None = None,
         first: int | None = None,
         after: str | None = None,
@@ -52,7 +52,7 @@ class CardMutation:
     """Card mutations."""
 
     @strawberry.mutation(description="Create a card; returns version 1. Needs editor.")
-    async def create_card(self, info: Info, input: CreateCardInput) -> CardVersionType:  # noqa: A002
+    async def create_card(self, info: Info, input: CreateCardInput) -> CardVersionType:
         """Create a card."""
         version = await info.context.services.cards.create_card(
             input.name, input.resolved_content(), info.context.actor, status=input.status
@@ -64,11 +64,15 @@ class CardMutation:
         "unchanged when the content is identical. Needs editor."
     )
     async def update_card_content(
-        self, info: Info, input: UpdateCardContentInput  # noqa: A002
+        self,
+        info: Info,
+        input: UpdateCardContentInput,
     ) -> CardVersionType:
         """Change content."""
         version = await info.context.services.cards.update_content(
-            input.name, input.resolved_content(), info.context.actor,
+            input.name,
+            input.resolved_content(),
+            info.context.actor,
             expected_version=input.expected_version,
         )
         return CardVersionType(version=version)
@@ -78,7 +82,9 @@ class CardMutation:
         "needs approver."
     )
     async def set_card_status(
-        self, info: Info, input: SetCardStatusInput  # noqa: A002
+        self,
+        info: Info,
+        input: SetCardStatusInput,
     ) -> CardVersionType:
         """Change status."""
         version = await info.context.services.cards.set_status(
@@ -89,7 +95,7 @@ class CardMutation:
     @strawberry.mutation(
         description="SageMaker UpdateModelCard: change content or status (not both)."
     )
-    async def update_card(self, info: Info, input: UpdateCardInput) -> CardVersionType:  # noqa: A002
+    async def update_card(self, info: Info, input: UpdateCardInput) -> CardVersionType:
         """Change content or status."""
         version = await info.context.services.cards.update_card(
             input.name,

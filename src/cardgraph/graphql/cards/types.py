@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
+from typing import cast
 
 import strawberry
 from strawberry.scalars import JSON
@@ -80,7 +81,7 @@ class CardVersionType:
     @strawberry.field(description="The content as SageMaker's snake_case model card JSON.")
     def content_json(self) -> JSON:
         """Content JSON."""
-        return self.version.content
+        return cast("JSON", self.version.content)
 
     @strawberry.field(description="SHA-256 of the canonical content JSON.")
     def content_sha256(self) -> str:

@@ -1,0 +1,86 @@
+"""GraphQL documents and helpers for card tests."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from tests.servers import GraphQLClient
+
+VERSION_FIELDS = """
+  number status contentJson contentSha256 chainSha256 previousSha256 createdAt createdBy source
+  statusHistory { fromStatus toStatus changedBy changedAt }
+"""
+
+CREATE = f"""
+mutation($input: CreateCardInput!) {{ createCard(input: $input) {{ {VERSION_FIELDS} }} }}
+"""
+UPDATE_CONTENT = f"""
+mutation($input: UpdateCardContentInput!) {{
+  updateCardContent(input: $input) {{ {VERSION_FIELDS} }}
+}}
+"""
+SET_STATUS = f"""
+mutation($input: SetCardStatusInput!) {{ setCardStatus(input: $input) {{ {VERSION_FIELDS} }} }}
+"""
+UPDATE_CARD = f"""
+mutation($input: UpdateCardInput!) {{ updateCard(input: $input) {{ {VERSION_FIELDS} }} }}
+"""
+DELETE = "mutation($name: String!) { deleteCard(name: $name) }"
+CARD = f"""
+query($name: String!) {{
+  card(name: $name) {{
+    name arn status riskRating createdAt updatedAt createdBy
+    latestVersion {{ {VERSION_FIELDS} }}
+    versions(first: 100) {{ totalCount edges {{ node {{ {VERSION_FIELDS} }} }} }}
+  }}
+}}
+"""
+
+
+def create_card(
+    client: GraphQLClient, name: str, content: dict[str, Any] | None = None, **extra: Any
+) -> dict[str, Any]:
+    """Create a card with JSON content; return version 1."""
+    data = client.data(CREATE, {"input": {"name": name, "contentJson": content or {}, **extra}})
+    version: dict[str, Any] = data["createCard"]
+    return version
+
+
+def update_content(
+    client: GraphQLClient, name: str, content: dict[str, Any], expected: int | None = None
+) -> dict[str, Any]:
+    """Change a card's content; return the resulting version."""
+    variables = {"input": {"name": name, "contentJson": content, "expectedVersion": expected}}
+    version: dict[str, Any] = client.data(UPDATE_CONTENT, variables)["updateCardContent"]
+    return version
+
+
+def set_status(client: GraphQLClient, name: str, status: str) -> dict[str, Any]:
+    """Change a card's status; return the latest version."""
+    version: dict[str, Any] = client.data(SET_STATUS, {"input": {"name": name, "status": status}})[
+        "setCardStatus"
+    ]
+    return version
+
+
+def get_card(client: GraphQLClient, name: str) -> dict[str, Any] | None:
+    """The card with all its versions."""
+    card: dict[str, Any] | None = client.data(CARD, {"name": name})["card"]
+    return card
+
+
+def canonical_sha256(content: dict[str, Any]) -> str:
+    """SHA-256 of canonical JSON, computed independently of the service."""
+    text = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def expected_chain(versions: list[dict[str, Any]]) -> list[str]:
+    """The chain hashes a list of versions (oldest first) must carry."""
+    chain, previous = [], "0" * 64
+    for version in versions:
+        previous = hashlib.sha256((previous + version["contentSha256"]).encode()).hexdigest()
+        chain.append(previous)
+    return chain

@@ -1,0 +1,111 @@
+"""Session fixtures: the real servers start once; each test gets fresh card names."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pymongo import MongoClient
+
+from cardgraph.access.models import Role
+from cardgraph.cli import issue_api_key
+from cardgraph.embedded import EmbeddedServer, start_mongodb, start_redis
+from cardgraph.settings import Settings
+from tests.servers import GraphQLClient, run_async, running_api
+
+
+@pytest.fixture(scope="session")
+def mongodb_server() -> Iterator[EmbeddedServer]:
+    """SecantusDB in memory, with fault-injection commands enabled."""
+    server = start_mongodb(None, test_commands=True)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[EmbeddedServer]:
+    """Valkey without persistence."""
+    server = start_redis(None)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def settings(
+    mongodb_server: EmbeddedServer, redis_server: EmbeddedServer, tmp_path_factory: Any
+) -> Settings:
+    """Settings pointing at the session's servers."""
+    data_dir: Path = tmp_path_factory.mktemp("cardgraph")
+    return Settings(
+        mongodb_url=mongodb_server.url,
+        redis_url=redis_server.url,
+        mongodb_database="cardgraph_test",
+        data_dir=data_dir,
+        mongodb_timeout_ms=2000,
+    )
+
+
+@pytest.fixture(scope="session")
+def api_url(settings: Settings) -> Iterator[str]:
+    """Base URL of the API, served by uvicorn on loopback for the whole session."""
+    with running_api(settings) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def keys(settings: Settings, api_url: str) -> dict[Role, str]:
+    """One API key per role."""
+    return {
+        role: run_async(issue_api_key(settings, f"test-{role.name.lower()}", role, "tests"))[1]
+        for role in Role
+    }
+
+
+@pytest.fixture(scope="session")
+def clients(api_url: str, keys: dict[Role, str]) -> Iterator[dict[Role, GraphQLClient]]:
+    """One GraphQL client per role."""
+    by_role = {role: GraphQLClient(api_url, key) for role, key in keys.items()}
+    yield by_role
+    for client in by_role.values():
+        client.close()
+
+
+@pytest.fixture(scope="session")
+def admin(clients: dict[Role, GraphQLClient]) -> GraphQLClient:
+    """The admin client."""
+    return clients[Role.ADMIN]
+
+
+@pytest.fixture(scope="session")
+def approver(clients: dict[Role, GraphQLClient]) -> GraphQLClient:
+    """The approver client."""
+    return clients[Role.APPROVER]
+
+
+@pytest.fixture(scope="session")
+def editor(clients: dict[Role, GraphQLClient]) -> GraphQLClient:
+    """The editor client."""
+    return clients[Role.EDITOR]
+
+
+@pytest.fixture(scope="session")
+def reader(clients: dict[Role, GraphQLClient]) -> GraphQLClient:
+    """The reader client."""
+    return clients[Role.READER]
+
+
+@pytest.fixture(scope="session")
+def db(settings: Settings) -> Iterator[Any]:
+    """A sync handle on the test database, to check what is really stored."""
+    client: MongoClient[dict[str, Any]] = MongoClient(settings.mongodb_url, tz_aware=True)
+    yield client[settings.mongodb_database]
+    client.close()
+
+
+@pytest.fixture
+def card_name() -> str:
+    """A card name no other test uses."""
+    return f"card-{uuid.uuid4().hex[:12]}"

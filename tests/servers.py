@@ -1,0 +1,81 @@
+"""Real servers for the test session: SecantusDB, Valkey and the API under uvicorn."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import httpx
+import uvicorn
+
+from cardgraph.app import create_app
+from cardgraph.embedded import free_port
+from cardgraph.settings import Settings
+
+
+@contextmanager
+def running_api(settings: Settings) -> Iterator[str]:
+    """Serve `create_app(settings)` with uvicorn on a free loopback port; yield its base URL."""
+    port = free_port()
+    config = uvicorn.Config(
+        create_app(settings), host="127.0.0.1", port=port, log_level="warning",
+        ws="websockets-sansio", lifespan="on",
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name=f"api-{port}", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the API did not start")
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+class GraphQLClient:
+    """A small GraphQL-over-HTTP client bound to one API key."""
+
+    def __init__(self, base_url: str, key: str | None) -> None:
+        headers = {"Authorization": f"Bearer {key}"} if key else {}
+        self.http = httpx.Client(base_url=base_url, headers=headers, timeout=30)
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self.http.close()
+
+    def post(self, query: str, variables: dict[str, Any] | None = None) -> httpx.Response:
+        """Send one operation; return the raw response."""
+        return self.http.post("/graphql", json={"query": query, "variables": variables or {}})
+
+    def execute(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Send one operation; return the JSON body (data and errors)."""
+        response = self.post(query, variables)
+        body: dict[str, Any] = response.json()
+        return body
+
+    def data(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Send one operation that must succeed; return its data."""
+        body = self.execute(query, variables)
+        assert "errors" not in body, body
+        data: dict[str, Any] = body["data"]
+        return data
+
+    def error(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Send one operation that must fail; return its first error."""
+        body = self.execute(query, variables)
+        assert body.get("errors"), body
+        error: dict[str, Any] = body["errors"][0]
+        return error
+
+
+def run_async(coroutine: Any) -> Any:
+    """Run a coroutine to completion on a fresh event loop (for direct database checks)."""
+    return asyncio.run(coroutine)
