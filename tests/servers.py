@@ -22,8 +22,12 @@ def running_api(settings: Settings) -> Iterator[str]:
     """Serve `create_app(settings)` with uvicorn on a free loopback port; yield its base URL."""
     port = free_port()
     config = uvicorn.Config(
-        create_app(settings), host="127.0.0.1", port=port, log_level="warning",
-        ws="websockets-sansio", lifespan="on",
+        create_app(settings),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        ws="websockets-sansio",
+        lifespan="on",
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name=f"api-{port}", daemon=True)

@@ -18,8 +18,9 @@ REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"
 FULL_CARD: dict[str, Any] = json.loads((Path(__file__).parent / "data/full_card.json").read_text())
 
 
-def _reference_paths(node: dict[str, Any], definitions: dict[str, Any],
-                     prefix: str) -> Iterator[str]:
+def _reference_paths(
+    node: dict[str, Any], definitions: dict[str, Any], prefix: str
+) -> Iterator[str]:
     """Every property path an official schema copy declares."""
     if "$ref" in node:
         node = definitions[node["$ref"].rsplit("/", 1)[-1]]
@@ -47,8 +48,9 @@ def _our_paths(node: Any, prefix: str) -> Iterator[str]:
         yield from _our_paths(node.value, prefix + "{}")
 
 
-@pytest.mark.parametrize("copy_name", ["model_card_schema.docs-v0.1.0.json",
-                                       "model_card_schema.sdk.json"])
+@pytest.mark.parametrize(
+    "copy_name", ["model_card_schema.docs-v0.1.0.json", "model_card_schema.sdk.json"]
+)
 def test_every_field_of_both_official_copies_is_accepted(copy_name: str) -> None:
     schema = json.loads((REFERENCE / copy_name).read_text())
     declared = set(_reference_paths(schema, schema["definitions"], "$"))
@@ -88,84 +90,203 @@ EVAL = ["evaluation_details", 0]
 METRICS = [*EVAL, "metric_groups", 0, "metric_data"]
 CASES: list[tuple[str, dict[str, Any], str, str]] = [
     ("unknown section", {"surprise": {}}, "$.surprise", "unknown field"),
-    ("unknown nested key", _set(["model_overview", "colour"], "red"),
-     "$.model_overview.colour", "unknown field"),
-    ("unknown metric key", _set([*METRICS, 0, "unit"], "%"),
-     "$.evaluation_details[0].metric_groups[0].metric_data[0].unit", "unknown field"),
-    ("string too long", _set(["model_overview", "model_description"], "x" * 1025),
-     "$.model_overview.model_description", "at most 1024"),
-    ("risk rating enum", _set(["intended_uses", "risk_rating"], "Severe"),
-     "$.intended_uses.risk_rating", "one of High, Medium, Low, Unknown"),
-    ("wrong type", _set(["intended_uses", "intended_uses"], 5),
-     "$.intended_uses.intended_uses", "must be a string, not number"),
-    ("null is not a string", _set(["business_details", "line_of_business"], None),
-     "$.business_details.line_of_business", "not null"),
-    ("16 artifacts", _set(["model_overview", "model_artifact"], ["s3://a"] * 16),
-     "$.model_overview.model_artifact", "at most 15"),
-    ("16 images", _set(["model_overview", "inference_environment", "container_image"],
-                       ["i"] * 16),
-     "$.model_overview.inference_environment.container_image", "at most 15"),
-    ("51 training metrics",
-     _set(["training_details", "training_job_details", "training_metrics"],
-          [{"name": "m", "value": 1}] * 51),
-     "$.training_details.training_job_details.training_metrics", "at most 50"),
-    ("101 hyper-parameters",
-     _set(["training_details", "training_job_details", "hyper_parameters"],
-          [{"name": "h"}] * 101),
-     "$.training_details.training_job_details.hyper_parameters", "at most 100"),
-    ("11 evaluation datasets", _set([*EVAL, "datasets"], ["s3://d"] * 11),
-     "$.evaluation_details[0].datasets", "at most 10"),
-    ("21 matrix rows", _set([*METRICS, 5, "value"], [[1]] * 21),
-     "$.evaluation_details[0].metric_groups[0].metric_data[5].value", "at most 20"),
-    ("21 matrix columns", _set([*METRICS, 5, "value"], [[1] * 21]),
-     "$.evaluation_details[0].metric_groups[0].metric_data[5].value[0]", "at most 20"),
-    ("graph point with 3 numbers", _set([*METRICS, 3, "value"], [[1, 2, 3]]),
-     "$.evaluation_details[0].metric_groups[0].metric_data[3].value[0]", "at most 2"),
-    ("metric type unknown", _set([*METRICS, 0, "type"], "histogram"),
-     "$.evaluation_details[0].metric_groups[0].metric_data[0].type", "must be one of"),
-    ("number metric with text", _set([*METRICS, 0, "value"], "high"),
-     "$.evaluation_details[0].metric_groups[0].metric_data[0].value", "must be a number"),
-    ("string metric over 63", _set([*METRICS, 1, "value"], "x" * 64),
-     "$.evaluation_details[0].metric_groups[0].metric_data[1].value", "at most 63"),
-    ("boolean metric with number", _set([*METRICS, 2, "value"], 1),
-     "$.evaluation_details[0].metric_groups[0].metric_data[2].value", "must be a boolean"),
-    ("evaluation name missing", {"evaluation_details": [{"datasets": []}]},
-     "$.evaluation_details[0].name", "required"),
-    ("evaluation name too long", _set([*EVAL, "name"], "e" * 64),
-     "$.evaluation_details[0].name", "at most 63"),
-    ("empty metric name", _set([*METRICS, 0, "name"], ""),
-     "$.evaluation_details[0].metric_groups[0].metric_data[0].name", "at least 1"),
-    ("custom property too long",
-     _set(["additional_information", "custom_details", "team"], "t" * 1025),
-     '$.additional_information.custom_details["team"]', "at most 1024"),
-    ("custom property not a string",
-     _set(["additional_information", "custom_details", "n"], 3),
-     '$.additional_information.custom_details["n"]', "must be a string"),
-    ("model version below 1", _set(["model_overview", "model_version"], 0),
-     "$.model_overview.model_version", "at least 1"),
-    ("approval status enum", _set(["model_package_details", "model_approval_status"], "Ok"),
-     "$.model_package_details.model_approval_status", "must be one of"),
-    ("two source algorithms",
-     _set(["model_package_details", "source_algorithms"], [{"algorithm_name": "a"}] * 2),
-     "$.model_package_details.source_algorithms", "at most 1"),
-    ("container without image",
-     _set(["model_package_details", "inference_specification", "containers"], [{}]),
-     "$.model_package_details.inference_specification.containers[0].image", "required"),
-    ("objective direction enum",
-     _set(["training_details", "objective_function", "function", "function"], "Up"),
-     "$.training_details.objective_function.function.function", "Maximize, Minimize"),
-    ("section not an object", {"intended_uses": ["High"]}, "$.intended_uses",
-     "must be an object, not array"),
-    ("NaN", _set([*METRICS, 0, "value"], float("nan")),
-     "$.evaluation_details[0].metric_groups[0].metric_data[0].value", "finite"),
-    ("over 100,000 characters",
-     {"additional_information": {"custom_details": {f"k{i}": "v" * 1000 for i in range(100)}}},
-     "$", "at most 100000"),
+    (
+        "unknown nested key",
+        _set(["model_overview", "colour"], "red"),
+        "$.model_overview.colour",
+        "unknown field",
+    ),
+    (
+        "unknown metric key",
+        _set([*METRICS, 0, "unit"], "%"),
+        "$.evaluation_details[0].metric_groups[0].metric_data[0].unit",
+        "unknown field",
+    ),
+    (
+        "string too long",
+        _set(["model_overview", "model_description"], "x" * 1025),
+        "$.model_overview.model_description",
+        "at most 1024",
+    ),
+    (
+        "risk rating enum",
+        _set(["intended_uses", "risk_rating"], "Severe"),
+        "$.intended_uses.risk_rating",
+        "one of High, Medium, Low, Unknown",
+    ),
+    (
+        "wrong type",
+        _set(["intended_uses", "intended_uses"], 5),
+        "$.intended_uses.intended_uses",
+        "must be a string, not number",
+    ),
+    (
+        "null is not a string",
+        _set(["business_details", "line_of_business"], None),
+        "$.business_details.line_of_business",
+        "not null",
+    ),
+    (
+        "16 artifacts",
+        _set(["model_overview", "model_artifact"], ["s3://a"] * 16),
+        "$.model_overview.model_artifact",
+        "at most 15",
+    ),
+    (
+        "16 images",
+        _set(["model_overview", "inference_environment", "container_image"], ["i"] * 16),
+        "$.model_overview.inference_environment.container_image",
+        "at most 15",
+    ),
+    (
+        "51 training metrics",
+        _set(
+            ["training_details", "training_job_details", "training_metrics"],
+            [{"name": "m", "value": 1}] * 51,
+        ),
+        "$.training_details.training_job_details.training_metrics",
+        "at most 50",
+    ),
+    (
+        "101 hyper-parameters",
+        _set(
+            ["training_details", "training_job_details", "hyper_parameters"], [{"name": "h"}] * 101
+        ),
+        "$.training_details.training_job_details.hyper_parameters",
+        "at most 100",
+    ),
+    (
+        "11 evaluation datasets",
+        _set([*EVAL, "datasets"], ["s3://d"] * 11),
+        "$.evaluation_details[0].datasets",
+        "at most 10",
+    ),
+    (
+        "21 matrix rows",
+        _set([*METRICS, 5, "value"], [[1]] * 21),
+        "$.evaluation_details[0].metric_groups[0].metric_data[5].value",
+        "at most 20",
+    ),
+    (
+        "21 matrix columns",
+        _set([*METRICS, 5, "value"], [[1] * 21]),
+        "$.evaluation_details[0].metric_groups[0].metric_data[5].value[0]",
+        "at most 20",
+    ),
+    (
+        "graph point with 3 numbers",
+        _set([*METRICS, 3, "value"], [[1, 2, 3]]),
+        "$.evaluation_details[0].metric_groups[0].metric_data[3].value[0]",
+        "at most 2",
+    ),
+    (
+        "metric type unknown",
+        _set([*METRICS, 0, "type"], "histogram"),
+        "$.evaluation_details[0].metric_groups[0].metric_data[0].type",
+        "must be one of",
+    ),
+    (
+        "number metric with text",
+        _set([*METRICS, 0, "value"], "high"),
+        "$.evaluation_details[0].metric_groups[0].metric_data[0].value",
+        "must be a number",
+    ),
+    (
+        "string metric over 63",
+        _set([*METRICS, 1, "value"], "x" * 64),
+        "$.evaluation_details[0].metric_groups[0].metric_data[1].value",
+        "at most 63",
+    ),
+    (
+        "boolean metric with number",
+        _set([*METRICS, 2, "value"], 1),
+        "$.evaluation_details[0].metric_groups[0].metric_data[2].value",
+        "must be a boolean",
+    ),
+    (
+        "evaluation name missing",
+        {"evaluation_details": [{"datasets": []}]},
+        "$.evaluation_details[0].name",
+        "required",
+    ),
+    (
+        "evaluation name too long",
+        _set([*EVAL, "name"], "e" * 64),
+        "$.evaluation_details[0].name",
+        "at most 63",
+    ),
+    (
+        "empty metric name",
+        _set([*METRICS, 0, "name"], ""),
+        "$.evaluation_details[0].metric_groups[0].metric_data[0].name",
+        "at least 1",
+    ),
+    (
+        "custom property too long",
+        _set(["additional_information", "custom_details", "team"], "t" * 1025),
+        '$.additional_information.custom_details["team"]',
+        "at most 1024",
+    ),
+    (
+        "custom property not a string",
+        _set(["additional_information", "custom_details", "n"], 3),
+        '$.additional_information.custom_details["n"]',
+        "must be a string",
+    ),
+    (
+        "model version below 1",
+        _set(["model_overview", "model_version"], 0),
+        "$.model_overview.model_version",
+        "at least 1",
+    ),
+    (
+        "approval status enum",
+        _set(["model_package_details", "model_approval_status"], "Ok"),
+        "$.model_package_details.model_approval_status",
+        "must be one of",
+    ),
+    (
+        "two source algorithms",
+        _set(["model_package_details", "source_algorithms"], [{"algorithm_name": "a"}] * 2),
+        "$.model_package_details.source_algorithms",
+        "at most 1",
+    ),
+    (
+        "container without image",
+        _set(["model_package_details", "inference_specification", "containers"], [{}]),
+        "$.model_package_details.inference_specification.containers[0].image",
+        "required",
+    ),
+    (
+        "objective direction enum",
+        _set(["training_details", "objective_function", "function", "function"], "Up"),
+        "$.training_details.objective_function.function.function",
+        "Maximize, Minimize",
+    ),
+    (
+        "section not an object",
+        {"intended_uses": ["High"]},
+        "$.intended_uses",
+        "must be an object, not array",
+    ),
+    (
+        "NaN",
+        _set([*METRICS, 0, "value"], float("nan")),
+        "$.evaluation_details[0].metric_groups[0].metric_data[0].value",
+        "finite",
+    ),
+    (
+        "over 100,000 characters",
+        {"additional_information": {"custom_details": {f"k{i}": "v" * 1000 for i in range(100)}}},
+        "$",
+        "at most 100000",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("content", "path", "reason"), [c[1:] for c in CASES],
-                         ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(
+    ("content", "path", "reason"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
 def test_invalid_content_names_the_path(content: dict[str, Any], path: str, reason: str) -> None:
     with pytest.raises(ValidationFailedError) as caught:
         validate_content(content)

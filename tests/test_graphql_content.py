@@ -76,14 +76,22 @@ def test_typed_view_of_json_content(editor: GraphQLClient, card_name: str) -> No
     content = editor.data(TYPED_QUERY, {"name": card_name})["card"]["latestVersion"]["content"]
     assert content["intendedUses"]["riskRating"] == "HIGH"
     assert content["trainingDetails"]["objectiveFunction"]["function"] == {
-        "function": "MINIMIZE", "facet": "logloss"}
+        "function": "MINIMIZE",
+        "facet": "logloss",
+    }
     assert {"key": "ticket", "value": "RISK-42"} in (
-        content["additionalInformation"]["customDetails"])
+        content["additionalInformation"]["customDetails"]
+    )
     assert content["modelPackageDetails"]["modelApprovalStatus"] == "APPROVED"
     metrics = content["evaluationDetails"][0]["metricGroups"][0]["metricData"]
     assert [m["__typename"] for m in metrics] == [
-        "SimpleMetric", "SimpleMetric", "SimpleMetric", "LinearGraphMetric", "BarChartMetric",
-        "MatrixMetric"]
+        "SimpleMetric",
+        "SimpleMetric",
+        "SimpleMetric",
+        "LinearGraphMetric",
+        "BarChartMetric",
+        "MatrixMetric",
+    ]
     assert metrics[0]["numberValue"] == 0.97
     assert metrics[1]["stringValue"] == "fraud"
     assert metrics[2]["booleanValue"] is True
@@ -110,17 +118,40 @@ mutation($name: String!) { createCard(input: { name: $name, content: {
 TYPED_AS_JSON = {
     "intended_uses": {"risk_rating": "Low", "intended_uses": "batch scoring"},
     "additional_information": {"custom_details": {"team": "risk"}},
-    "evaluation_details": [{"name": "eval", "metadata": {"k": "v"}, "metric_groups": [{
-        "name": "g", "metric_data": [
-            {"name": "acc", "type": "number", "value": 0.5},
-            {"name": "ok", "type": "boolean", "value": False},
-            {"name": "roc", "type": "linear_graph", "value": [[0, 0], [1, 1]],
-             "x_axis_name": "fpr"},
-            {"name": "bars", "type": "bar_chart", "value": [1, 2], "x_axis_name": ["a", "b"],
-             "y_axis_name": "n"},
-            {"name": "cm", "type": "matrix", "value": [[1, 2], [3, 4]],
-             "x_axis_name": ["p0", "p1"]},
-        ]}]}],
+    "evaluation_details": [
+        {
+            "name": "eval",
+            "metadata": {"k": "v"},
+            "metric_groups": [
+                {
+                    "name": "g",
+                    "metric_data": [
+                        {"name": "acc", "type": "number", "value": 0.5},
+                        {"name": "ok", "type": "boolean", "value": False},
+                        {
+                            "name": "roc",
+                            "type": "linear_graph",
+                            "value": [[0, 0], [1, 1]],
+                            "x_axis_name": "fpr",
+                        },
+                        {
+                            "name": "bars",
+                            "type": "bar_chart",
+                            "value": [1, 2],
+                            "x_axis_name": ["a", "b"],
+                            "y_axis_name": "n",
+                        },
+                        {
+                            "name": "cm",
+                            "type": "matrix",
+                            "value": [[1, 2], [3, 4]],
+                            "x_axis_name": ["p0", "p1"],
+                        },
+                    ],
+                }
+            ],
+        }
+    ],
 }
 
 
@@ -128,8 +159,9 @@ def test_typed_input_equals_json_input(editor: GraphQLClient, card_name: str) ->
     typed = editor.data(TYPED_CREATE, {"name": card_name})["createCard"]["contentJson"]
     assert typed == TYPED_AS_JSON
     # The same content sent as JSON is identical: no new version.
-    again = editor.data(UPDATE_CONTENT, {"input": {"name": card_name,
-                                                   "contentJson": TYPED_AS_JSON}})
+    again = editor.data(
+        UPDATE_CONTENT, {"input": {"name": card_name, "contentJson": TYPED_AS_JSON}}
+    )
     assert again["updateCardContent"]["number"] == 1
 
 
@@ -155,12 +187,18 @@ def test_invalid_update_lists_every_problem_and_writes_nothing(
     editor: GraphQLClient, card_name: str
 ) -> None:
     create_card(editor, card_name, {"business_details": {}})
-    bad = {"intended_uses": {"risk_rating": "Severe"}, "model_overview": {"model_artifact": 3},
-           "extra": True}
+    bad = {
+        "intended_uses": {"risk_rating": "Severe"},
+        "model_overview": {"model_artifact": 3},
+        "extra": True,
+    }
     error = editor.error(UPDATE_CONTENT, {"input": {"name": card_name, "contentJson": bad}})
     assert error["extensions"]["code"] == "VALIDATION_FAILED"
     assert {f["path"] for f in error["extensions"]["fields"]} == {
-        "$.intended_uses.risk_rating", "$.model_overview.model_artifact", "$.extra"}
+        "$.intended_uses.risk_rating",
+        "$.model_overview.model_artifact",
+        "$.extra",
+    }
     assert "Traceback" not in json.dumps(error)
     card = get_card(editor, card_name)
     assert card is not None

@@ -35,8 +35,9 @@ def catalogue(editor: GraphQLClient) -> dict[str, Any]:
         create_card(editor, name, content)
     set_status(editor, names[1], "PENDING_REVIEW")
     set_status(editor, names[2], "ARCHIVED")
-    update_content(editor, names[6], {"intended_uses": {"risk_rating": "High"},
-                                      "business_details": {}})
+    update_content(
+        editor, names[6], {"intended_uses": {"risk_rating": "High"}, "business_details": {}}
+    )
     return {"prefix": prefix, "names": names}
 
 
@@ -65,8 +66,10 @@ def test_pages_through_every_card_in_name_order(
     assert first["pageInfo"]["hasNextPage"] is True
     assert first["pageInfo"]["endCursor"] == first["edges"][-1]["cursor"]
     assert _all_names(reader, 3, filter=only) == catalogue["names"]
-    assert _all_names(reader, 3, filter=only, sort={"field": "NAME", "direction": "DESC"}) == (
-        catalogue["names"][::-1])
+    assert (
+        _all_names(reader, 3, filter=only, sort={"field": "NAME", "direction": "DESC"})
+        == (catalogue["names"][::-1])
+    )
 
 
 def test_sort_by_created_and_updated(reader: GraphQLClient, catalogue: dict[str, Any]) -> None:
@@ -87,8 +90,9 @@ def test_sort_by_created_and_updated(reader: GraphQLClient, catalogue: dict[str,
         ({"status": ["ARCHIVED", "PENDING_REVIEW"]}, [1, 2]),
     ],
 )
-def test_filters(reader: GraphQLClient, catalogue: dict[str, Any], extra: dict[str, Any],
-                 expected: list[int]) -> None:
+def test_filters(
+    reader: GraphQLClient, catalogue: dict[str, Any], extra: dict[str, Any], expected: list[int]
+) -> None:
     card_filter = {"nameContains": catalogue["prefix"], **extra}
     page = _page(reader, filter=card_filter, first=100)
     assert [e["node"]["name"] for e in page["edges"]] == [catalogue["names"][i] for i in expected]
@@ -105,12 +109,16 @@ def test_filter_by_model_package_group(reader: GraphQLClient, catalogue: dict[st
 
 def test_filter_by_creation_time(reader: GraphQLClient, catalogue: dict[str, Any]) -> None:
     only = {"nameContains": catalogue["prefix"]}
-    nodes = [e["node"] for e in _page(reader, filter=only, first=100,
-                                      sort={"field": "CREATED"})["edges"]]
+    nodes = [
+        e["node"] for e in _page(reader, filter=only, first=100, sort={"field": "CREATED"})["edges"]
+    ]
     middle = datetime.fromisoformat(nodes[3]["createdAt"])
     after = _page(reader, first=100, filter={**only, "createdAfter": middle.isoformat()})
-    before = _page(reader, first=100, filter={
-        **only, "createdBefore": (middle + timedelta(milliseconds=1)).isoformat()})
+    before = _page(
+        reader,
+        first=100,
+        filter={**only, "createdBefore": (middle + timedelta(milliseconds=1)).isoformat()},
+    )
     assert after["totalCount"] == 3
     assert before["totalCount"] == 4
 
@@ -122,8 +130,7 @@ def test_page_size_is_capped(reader: GraphQLClient, first: int) -> None:
     assert "between 0 and 100" in error["message"]
 
 
-def test_foreign_cursors_are_bad_requests(reader: GraphQLClient,
-                                          catalogue: dict[str, Any]) -> None:
+def test_foreign_cursors_are_bad_requests(reader: GraphQLClient, catalogue: dict[str, Any]) -> None:
     page = _page(reader, filter={"nameContains": catalogue["prefix"]}, first=1)
     cursor = page["pageInfo"]["endCursor"]
     wrong_sort = reader.error(LIST, {"first": 1, "after": cursor, "sort": {"field": "CREATED"}})
@@ -135,8 +142,9 @@ def test_foreign_cursors_are_bad_requests(reader: GraphQLClient,
 def test_versions_are_paginated(editor: GraphQLClient, card_name: str) -> None:
     create_card(editor, card_name, {})
     for i in range(4):
-        update_content(editor, card_name, {"additional_information": {"custom_details": {
-            "i": str(i)}}})
+        update_content(
+            editor, card_name, {"additional_information": {"custom_details": {"i": str(i)}}}
+        )
     query = """query($name: String!, $after: String) { card(name: $name) {
       versions(first: 2, after: $after) { totalCount pageInfo { hasNextPage endCursor }
         edges { node { number } } } } }"""
@@ -149,6 +157,9 @@ def test_versions_are_paginated(editor: GraphQLClient, card_name: str) -> None:
             break
         after = versions["pageInfo"]["endCursor"]
     assert numbers == [1, 2, 3, 4, 5]
-    one = editor.data('query($name: String!) { card(name: $name) { version(number: 3) { number }'
-                      ' missing: version(number: 9) { number } } }', {"name": card_name})
+    one = editor.data(
+        "query($name: String!) { card(name: $name) { version(number: 3) { number }"
+        " missing: version(number: 9) { number } } }",
+        {"name": card_name},
+    )
     assert one["card"] == {"version": {"number": 3}, "missing": None}

@@ -37,8 +37,12 @@ def test_create_makes_version_one(editor: GraphQLClient, card_name: str) -> None
     assert version["chainSha256"] == expected_chain([version])[0]
     assert version["createdBy"] == "apikey:test-editor"
     assert version["statusHistory"] == [
-        {"fromStatus": None, "toStatus": "DRAFT", "changedBy": "apikey:test-editor",
-         "changedAt": version["createdAt"]}
+        {
+            "fromStatus": None,
+            "toStatus": "DRAFT",
+            "changedBy": "apikey:test-editor",
+            "changedAt": version["createdAt"],
+        }
     ]
     card = get_card(editor, card_name)
     assert card is not None
@@ -114,9 +118,16 @@ def test_new_content_after_approval_starts_as_draft(
 
 def test_content_and_status_never_in_one_call(editor: GraphQLClient, card_name: str) -> None:
     create_card(editor, card_name, CONTENT)
-    error = editor.error(UPDATE_CARD, {"input": {
-        "name": card_name, "contentJson": {"business_details": {}}, "status": "PENDING_REVIEW",
-    }})
+    error = editor.error(
+        UPDATE_CARD,
+        {
+            "input": {
+                "name": card_name,
+                "contentJson": {"business_details": {}},
+                "status": "PENDING_REVIEW",
+            }
+        },
+    )
     assert error["extensions"]["code"] == "BAD_REQUEST"
     card = get_card(editor, card_name)
     assert card is not None
@@ -175,21 +186,28 @@ def test_status_workflow(approver: GraphQLClient, card_name: str, start: str) ->
 def test_expected_version_conflict(editor: GraphQLClient, card_name: str) -> None:
     create_card(editor, card_name, CONTENT)
     update_content(editor, card_name, {"business_details": {}}, expected=1)
-    error = editor.error(UPDATE_CONTENT, {"input": {
-        "name": card_name, "contentJson": {"additional_information": {}}, "expectedVersion": 1,
-    }})
+    error = editor.error(
+        UPDATE_CONTENT,
+        {
+            "input": {
+                "name": card_name,
+                "contentJson": {"additional_information": {}},
+                "expectedVersion": 1,
+            }
+        },
+    )
     assert error["extensions"]["code"] == "CONFLICT"
     assert "version 2" in error["message"]
     card = get_card(editor, card_name)
     assert card is not None and card["versions"]["totalCount"] == 2
 
 
-def _writer(client: GraphQLClient, name: str, writer: int, count: int,
-            expected: bool) -> list[str]:
+def _writer(client: GraphQLClient, name: str, writer: int, count: int, expected: bool) -> list[str]:
     outcomes = []
     for i in range(count):
-        content = {"additional_information": {"custom_details": {"writer": str(writer),
-                                                                 "i": str(i)}}}
+        content = {
+            "additional_information": {"custom_details": {"writer": str(writer), "i": str(i)}}
+        }
         variables: dict[str, Any] = {"input": {"name": name, "contentJson": content}}
         if expected:
             card = get_card(client, name)
@@ -220,13 +238,17 @@ def test_concurrent_writers_never_lose_or_duplicate_versions(
     assert [v["chainSha256"] for v in versions] == expected_chain(versions)
 
 
-def test_unique_card_version_is_the_commit_point(db: Any, editor: GraphQLClient,
-                                                 card_name: str) -> None:
+def test_unique_card_version_is_the_commit_point(
+    db: Any, editor: GraphQLClient, card_name: str
+) -> None:
     create_card(editor, card_name, CONTENT)
     card_doc = db.cards.find_one({"live_name": card_name})
     indexes = db.card_versions.index_information()
-    unique = [i for i in indexes.values() if i.get("unique")
-              and [k for k, _ in i["key"]] == ["card_id", "number"]]
+    unique = [
+        i
+        for i in indexes.values()
+        if i.get("unique") and [k for k, _ in i["key"]] == ["card_id", "number"]
+    ]
     assert unique, indexes
     from pymongo.errors import DuplicateKeyError
 
@@ -261,4 +283,4 @@ def test_invalid_card_names(editor: GraphQLClient, name: str) -> None:
 def test_not_found(editor: GraphQLClient) -> None:
     error = editor.error(UPDATE_CONTENT, {"input": {"name": "no-such-card", "contentJson": {}}})
     assert error["extensions"]["code"] == "NOT_FOUND"
-    assert editor.data("{ card(name: \"no-such-card\") { name } }") == {"card": None}
+    assert editor.data('{ card(name: "no-such-card") { name } }') == {"card": None}

@@ -84,3 +84,13 @@ class UnavailableError(CardgraphError):
     """A backing server (MongoDB, Redis) cannot be reached right now."""
 
     code = "UNAVAILABLE"
+
+
+class InternalError(CardgraphError):
+    """An unexpected failure; details are logged under `request_id`, never sent to clients."""
+
+    code = "INTERNAL"
+
+    def __init__(self, request_id: str) -> None:
+        super().__init__(f"internal error; quote request id {request_id}")
+        self.request_id = request_id

@@ -9,18 +9,26 @@ from graphql import GraphQLError
 from pymongo.errors import AutoReconnect, ConnectionFailure, ServerSelectionTimeoutError
 from strawberry.extensions import SchemaExtension
 
-from cardgraph.errors import CardgraphError, UnavailableError, ValidationFailedError
+from cardgraph.errors import (
+    CardgraphError,
+    InternalError,
+    UnavailableError,
+    ValidationFailedError,
+)
 
 logger = logging.getLogger("cardgraph.graphql")
 
-_UNAVAILABLE = (ServerSelectionTimeoutError, ConnectionFailure, AutoReconnect)
+UNAVAILABLE_ERRORS = (ServerSelectionTimeoutError, ConnectionFailure, AutoReconnect)
+UNAVAILABLE_MESSAGE = "the database is unavailable; try again shortly"
 
 
 def coded_error(error: GraphQLError, request_id: str) -> GraphQLError:
     """Return `error` with `extensions.code` set (and its message masked if unexpected)."""
+    if error.extensions and "code" in error.extensions:
+        return error
     original = error.original_error
-    if isinstance(original, _UNAVAILABLE):
-        original = UnavailableError("the database is unavailable; try again shortly")
+    if isinstance(original, UNAVAILABLE_ERRORS):
+        original = UnavailableError(UNAVAILABLE_MESSAGE)
     if isinstance(original, CardgraphError):
         extensions: dict[str, object] = {"code": original.code}
         if isinstance(original, ValidationFailedError):
@@ -30,11 +38,8 @@ def coded_error(error: GraphQLError, request_id: str) -> GraphQLError:
         # Syntax, validation, limit and variable-coercion errors: the client's document is wrong.
         return _with(error, error.message, {"code": "BAD_REQUEST"})
     logger.error("unexpected error (request %s) at %s", request_id, error.path, exc_info=original)
-    return _with(
-        error,
-        f"internal error; quote request id {request_id}",
-        {"code": "INTERNAL", "requestId": request_id},
-    )
+    internal = InternalError(request_id)
+    return _with(error, internal.message, {"code": internal.code, "requestId": request_id})
 
 
 def _with(error: GraphQLError, message: str, extensions: dict[str, object]) -> GraphQLError:
@@ -54,10 +59,13 @@ class CodedErrors(SchemaExtension):
 
     def on_operation(self) -> Iterator[None]:
         """After the operation, rewrite its errors."""
-        yield
+        request_id = getattr(self.execution_context.context, "request_id", "-")
+        try:
+            yield
+        except GraphQLError as error:
+            # Parse errors raised by the parser cache escape the operation; code them on the way.
+            raise coded_error(error, request_id) from None
         result = self.execution_context.result
         errors = getattr(result, "errors", None)
         if result is not None and errors:
-            context = self.execution_context.context
-            request_id = getattr(context, "request_id", "-")
             result.errors = [coded_error(e, request_id) for e in errors]

@@ -13,24 +13,42 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http import GraphQLHTTPResponse
 from strawberry.schema import BaseSchema
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types import ExecutionResult
 from strawberry.types.unset import UnsetType
 
 from cardgraph.access.service import parse_bearer
-from cardgraph.errors import BadRequestError, CardgraphError, UnauthenticatedError
+from cardgraph.errors import (
+    BadRequestError,
+    CardgraphError,
+    InternalError,
+    UnauthenticatedError,
+    UnavailableError,
+)
 from cardgraph.graphql.context import Context, Services
+from cardgraph.graphql.errors import UNAVAILABLE_ERRORS, UNAVAILABLE_MESSAGE, coded_error
 
 logger = logging.getLogger("cardgraph.graphql")
 
-_STATUS = {"UNAUTHENTICATED": 401, "FORBIDDEN": 403, "BAD_REQUEST": 400, "UNAVAILABLE": 503}
+_STATUS = {
+    "UNAUTHENTICATED": 401,
+    "FORBIDDEN": 403,
+    "BAD_REQUEST": 400,
+    "UNAVAILABLE": 503,
+    "INTERNAL": 500,
+}
 
 
 def error_response(error: CardgraphError, status: int | None = None) -> JSONResponse:
     """A GraphQL-shaped JSON error response for errors raised outside execution."""
     status = status or _STATUS.get(error.code, 500)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    body = {"errors": [{"message": error.message, "extensions": {"code": error.code}}]}
+    extensions: dict[str, str] = {"code": error.code}
+    if isinstance(error, InternalError):
+        extensions["requestId"] = error.request_id
+    body = {"errors": [{"message": error.message, "extensions": extensions}]}
     return JSONResponse(body, status_code=status, headers=headers)
 
 
@@ -71,7 +89,22 @@ class CardgraphGraphQL(GraphQL[Context, None]):
             response = error_response(error)
         except HTTPException as error:
             response = error_response(BadRequestError(error.reason), error.status_code)
+        except UNAVAILABLE_ERRORS:
+            response = error_response(UnavailableError(UNAVAILABLE_MESSAGE))
+        except Exception:  # never a stack trace to the client: log it, answer with an id
+            request_id = _request_id(request)
+            logger.exception("unexpected error outside execution (request %s)", request_id)
+            response = error_response(InternalError(request_id))
         await response(scope, receive, send)
+
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        """Serialise a result; any error that escaped `CodedErrors` is coded here."""
+        if result.errors:
+            request_id = _request_id(request)
+            result.errors = [coded_error(error, request_id) for error in result.errors]
+        return await super().process_result(request, result)
 
     def _is_ide_page(self, request: Request) -> bool:
         # The IDE's HTML is static; every query it then sends carries a key like any client.
