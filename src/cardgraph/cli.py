@@ -24,8 +24,8 @@ from cardgraph.storage.mongo import create_async_client, ensure_indexes
 logger = logging.getLogger("cardgraph")
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Entry point of the `cardgraph` command."""
+def build_parser() -> argparse.ArgumentParser:
+    """The command-line parser with every subcommand."""
     parser = argparse.ArgumentParser(prog="cardgraph", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("dev", help="run API + worker on embedded servers (./.cardgraph)")
@@ -36,7 +36,12 @@ def main(argv: list[str] | None = None) -> int:
     create_key = commands.add_parser("create-api-key", help="create an API key and print it")
     create_key.add_argument("name")
     create_key.add_argument("--role", choices=[r.name.lower() for r in Role], default="reader")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `cardgraph` command."""
+    args = build_parser().parse_args(argv)
     settings = get_settings()
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"

@@ -17,7 +17,7 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", description="Interface the API listens on.")
     port: int = Field(8000, ge=0, le=65535, description="Port the API listens on.")
     data_dir: Path = Field(
-        Path(".cardgraph"), description="Local state: embedded server data, admin key, artifacts."
+        Path(".cardgraph"), description="Local state: embedded server data, logs and the admin key."
     )
     mongodb_url: str | None = Field(
         None, description="MongoDB URL; unset means `cardgraph dev` starts embedded SecantusDB."

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from graphql import GraphQLError
 from pymongo.errors import AutoReconnect, ConnectionFailure, ServerSelectionTimeoutError
 from strawberry.extensions import SchemaExtension
+from strawberry.types.execution import StreamExecutionResult
 
 from cardgraph.errors import (
     CardgraphError,
@@ -65,7 +66,15 @@ class CodedErrors(SchemaExtension):
         except GraphQLError as error:
             # Parse errors raised by the parser cache escape the operation; code them on the way.
             raise coded_error(error, request_id) from None
-        result = self.execution_context.result
-        errors = getattr(result, "errors", None)
-        if result is not None and errors:
-            result.errors = [coded_error(e, request_id) for e in errors]
+        _code_result_errors(self.execution_context.result, request_id)
+
+    def on_stream_result(self, result: StreamExecutionResult) -> Iterator[None]:
+        """Code the errors of each streamed result (WebSocket operations, subscriptions)."""
+        _code_result_errors(result, getattr(self.execution_context.context, "request_id", "-"))
+        yield
+
+
+def _code_result_errors(result: object, request_id: str) -> None:
+    errors = getattr(result, "errors", None)
+    if errors:
+        result.errors = [coded_error(e, request_id) for e in errors]  # type: ignore[attr-defined]

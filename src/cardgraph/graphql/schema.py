@@ -16,7 +16,6 @@ from strawberry.extensions import (
     ValidationCache,
 )
 from strawberry.extensions.disable_introspection import DisableIntrospection
-from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from cardgraph.graphql.access.resolvers import AccessMutation, AccessQuery
@@ -24,8 +23,15 @@ from cardgraph.graphql.cards.resolvers import CardMutation, CardQuery
 from cardgraph.graphql.errors import CodedErrors
 from cardgraph.settings import Settings
 
-Query = merge_types("Query", (CardQuery, AccessQuery))
-Mutation = merge_types("Mutation", (CardMutation, AccessMutation))
+
+@strawberry.type(description="Read cards, versions and API keys.")
+class Query(CardQuery, AccessQuery):
+    """Every query, merged from the domains."""
+
+
+@strawberry.type(description="Change cards and API keys.")
+class Mutation(CardMutation, AccessMutation):
+    """Every mutation, merged from the domains."""
 
 
 class CardgraphSchema(strawberry.Schema):

@@ -1,0 +1,22 @@
+# cardgraph API and worker image. WeasyPrint needs Pango and fonts from the OS.
+FROM python:3.11-slim
+
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends \
+        libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
+
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY src ./src
+COPY workers ./workers
+RUN pip install --no-cache-dir .
+
+RUN useradd --system --uid 10001 --home-dir /app cardgraph
+USER cardgraph
+
+ENV CARDGRAPH_HOST=0.0.0.0 \
+    CARDGRAPH_PORT=8000 \
+    CARDGRAPH_DATA_DIR=/tmp/cardgraph
+EXPOSE 8000
+CMD ["cardgraph", "serve"]
