@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+CODE := src workers tests $(wildcard bench)
 
 .PHONY: install run test pytest lint format schema bench clean
 
@@ -23,13 +24,13 @@ pytest: $(STAMP)
 	$(BIN)/pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check src workers tests bench
-	$(BIN)/ruff format --check src workers tests bench
+	$(BIN)/ruff check $(CODE)
+	$(BIN)/ruff format --check $(CODE)
 	$(BIN)/mypy
 
 format: $(STAMP)
-	$(BIN)/ruff format src workers tests bench
-	$(BIN)/ruff check --fix src workers tests bench
+	$(BIN)/ruff format $(CODE)
+	$(BIN)/ruff check --fix $(CODE)
 
 schema: $(STAMP)
 	$(BIN)/cardgraph export-schema --output schema.graphql

@@ -78,45 +78,49 @@ def resolve_content(content: CardContentInput | None, content_json: JSON | None)
     return content_json
 
 
+@strawberry.input(description="Content in either of its two forms (give at most one).")
+class ContentForms:
+    """The typed and the JSON form of content; shared by every input that carries content."""
+
+    content: CardContentInput | None = strawberry.field(
+        default=None, description="Content as typed sections."
+    )
+    content_json: JSON | None = strawberry.field(
+        default=None, description="Content as SageMaker JSON (object or JSON text)."
+    )
+
+    def given_content(self) -> Any:
+        """The content given, or None when neither form is set."""
+        return resolve_content(self.content, self.content_json)
+
+
 @strawberry.input(description="A new card; its content becomes version 1.")
-class CreateCardInput:
+class CreateCardInput(ContentForms):
     """Create-card input."""
 
     name: str = strawberry.field(description="Unique name: letters, digits, hyphens (≤ 63).")
     status: CardStatus = strawberry.field(  # type: ignore[valid-type]
         default=models.CardStatus.DRAFT, description="Initial status (APPROVED needs approver)."
     )
-    content: CardContentInput | None = strawberry.field(
-        default=None, description="Content as typed sections."
-    )
-    content_json: JSON | None = strawberry.field(
-        default=None, description="Content as SageMaker JSON (object or JSON text)."
-    )
 
     def resolved_content(self) -> Any:
         """The content given, or an empty card."""
-        given = resolve_content(self.content, self.content_json)
+        given = self.given_content()
         return {} if given is None else given
 
 
 @strawberry.input(description="New content for a card: makes version N+1 unless unchanged.")
-class UpdateCardContentInput:
+class UpdateCardContentInput(ContentForms):
     """Content update input."""
 
     name: str = strawberry.field(description="Card name.")
-    content: CardContentInput | None = strawberry.field(
-        default=None, description="Content as typed sections."
-    )
-    content_json: JSON | None = strawberry.field(
-        default=None, description="Content as SageMaker JSON (object or JSON text)."
-    )
     expected_version: int | None = strawberry.field(
         default=None, description="Fail with CONFLICT unless the latest version is this one."
     )
 
     def resolved_content(self) -> Any:
         """The content given (required)."""
-        given = resolve_content(self.content, self.content_json)
+        given = self.given_content()
         if given is None:
             raise BadRequestError("give `content` or `contentJson`")
         return given
@@ -131,16 +135,10 @@ class SetCardStatusInput:
 
 
 @strawberry.input(description="SageMaker-style update: content or status, never both in one call.")
-class UpdateCardInput:
+class UpdateCardInput(ContentForms):
     """UpdateModelCard-compatible input."""
 
     name: str = strawberry.field(description="Card name.")
-    content: CardContentInput | None = strawberry.field(
-        default=None, description="New content as typed sections."
-    )
-    content_json: JSON | None = strawberry.field(
-        default=None, description="New content as SageMaker JSON (object or JSON text)."
-    )
     status: CardStatus | None = strawberry.field(  # type: ignore[valid-type]
         default=None, description="New status."
     )

@@ -11,7 +11,6 @@ from cardgraph.graphql.cards.inputs import (
     SetCardStatusInput,
     UpdateCardContentInput,
     UpdateCardInput,
-    resolve_content,
 )
 from cardgraph.graphql.cards.types import CardType, CardVersionType
 from cardgraph.graphql.context import Info
@@ -100,7 +99,7 @@ class CardMutation:
         version = await info.context.services.cards.update_card(
             input.name,
             info.context.actor,
-            content=resolve_content(input.content, input.content_json),
+            content=input.given_content(),
             status=input.status,
             expected_version=input.expected_version,
         )
