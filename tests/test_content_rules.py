@@ -14,7 +14,7 @@ from cardgraph.cards.content import canonical_json, parse_content_json, validate
 from cardgraph.cards.schema import CARD_CONTENT, Arr, Map, Obj, Tagged
 from cardgraph.errors import ValidationFailedError
 
-# A copy of ../shared/reference (SageMaker's published schemas and metric files), so a clone runs alone.
+# A copy of ../shared/reference (SageMaker's schemas and metric files): a clone runs alone.
 REFERENCE = Path(__file__).parent / "data" / "reference"
 FULL_CARD: dict[str, Any] = json.loads((Path(__file__).parent / "data/full_card.json").read_text())
 
