@@ -9,12 +9,14 @@ from typing import Any
 
 import pytest
 from pymongo import MongoClient
+from starlette.applications import Starlette
 
 from cardgraph.access.models import Role
 from cardgraph.cli import issue_api_key
-from cardgraph.embedded import EmbeddedServer, start_mongodb, start_redis
+from cardgraph.embedded import EmbeddedServer, free_port, start_mongodb, start_redis
 from cardgraph.settings import Settings
-from tests.servers import GraphQLClient, run_async, running_api
+from tests.servers import GraphQLClient, run_async, running_app
+from tests.workers import WorkerProcess
 
 
 @pytest.fixture(scope="session")
@@ -45,14 +47,33 @@ def settings(
         mongodb_database="cardgraph_test",
         data_dir=data_dir,
         mongodb_timeout_ms=2000,
+        port=free_port(),
+        # Short, so a test can watch a killed worker's job being redelivered.
+        broker_visibility_timeout_s=60,
+        task_time_limit_s=30,
+        export_part_size=2,
     )
 
 
 @pytest.fixture(scope="session")
-def api_url(settings: Settings) -> Iterator[str]:
-    """Base URL of the API, served by uvicorn on loopback for the whole session."""
-    with running_api(settings) as url:
-        yield url
+def api(settings: Settings) -> Iterator[tuple[str, Starlette]]:
+    """The API served by uvicorn on loopback for the whole session, and its app object."""
+    with running_app(settings) as served:
+        yield served
+
+
+@pytest.fixture(scope="session")
+def api_url(api: tuple[str, Starlette]) -> str:
+    """Base URL of the session's API."""
+    return api[0]
+
+
+@pytest.fixture(scope="session")
+def worker(settings: Settings, api_url: str) -> Iterator[WorkerProcess]:
+    """A real Celery worker (two processes) for the whole session."""
+    process = WorkerProcess(settings, settings.data_dir / "worker.log")
+    yield process
+    process.stop()
 
 
 @pytest.fixture(scope="session")

@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import uvicorn
+from starlette.applications import Starlette
 
 from cardgraph.app import create_app
 from cardgraph.embedded import free_port
@@ -19,10 +20,18 @@ from cardgraph.settings import Settings
 
 @contextmanager
 def running_api(settings: Settings) -> Iterator[str]:
-    """Serve `create_app(settings)` with uvicorn on a free loopback port; yield its base URL."""
-    port = free_port()
+    """Serve `create_app(settings)` on loopback (its port, or a free one); yield its base URL."""
+    with running_app(settings) as (url, _):
+        yield url
+
+
+@contextmanager
+def running_app(settings: Settings) -> Iterator[tuple[str, Starlette]]:
+    """Serve `create_app(settings)` with uvicorn; yield its base URL and the app itself."""
+    port = settings.port or free_port()
+    app = create_app(settings)
     config = uvicorn.Config(
-        create_app(settings),
+        app,
         host="127.0.0.1",
         port=port,
         log_level="warning",
@@ -38,7 +47,7 @@ def running_api(settings: Settings) -> Iterator[str]:
             raise RuntimeError("the API did not start")
         time.sleep(0.02)
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{port}", app
     finally:
         server.should_exit = True
         thread.join(10)

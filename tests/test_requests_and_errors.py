@@ -25,6 +25,7 @@ def strict_api(settings: Settings) -> Iterator[str]:
             "graphql_max_body_bytes": 2048,
             "graphql_introspection": False,
             "graphql_ide": False,
+            "port": 0,
         }
     )
     with running_api(strict) as url:
@@ -166,6 +167,7 @@ def test_unreachable_database_is_unavailable_not_a_crash(
             "mongodb_url": f"mongodb://127.0.0.1:{free_port()}/?directConnection=true",
             "redis_url": f"redis://127.0.0.1:{free_port()}/0",
             "mongodb_timeout_ms": 300,
+            "port": 0,
         }
     )
     with running_api(dead) as url:

@@ -2,25 +2,39 @@
 
 from __future__ import annotations
 
+import logging
+
 from celery import Celery
 from kombu import Queue
 
+from cardgraph.jobs import names
 from cardgraph.settings import Settings, get_settings
 
-QUEUES = ("io", "render")
+QUEUES = (names.IO_QUEUE, names.RENDER_QUEUE)
 
 
 def create_celery(settings: Settings) -> Celery:
     """Build the Celery app: late acks, prefetch 1, time limits below the visibility timeout."""
-    app = Celery("cardgraph", broker=settings.redis_url, include=[])
+    app = Celery("cardgraph", broker=settings.redis_url, include=["workers.tasks"])
     app.conf.update(
         task_queues=[Queue(name) for name in QUEUES],
-        task_default_queue="io",
+        task_default_queue=names.IO_QUEUE,
+        task_routes={
+            "cardgraph.render.*": {"queue": names.RENDER_QUEUE},
+            "cardgraph.io.*": {"queue": names.IO_QUEUE},
+        },
+        beat_schedule={
+            "reconcile-jobs": {
+                "task": names.RECONCILE_JOBS,
+                "schedule": float(settings.reconcile_interval_s),
+            },
+        },
         task_acks_late=True,
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
         task_time_limit=settings.task_time_limit_s,
-        task_soft_time_limit=max(settings.task_time_limit_s - 30, 1),
+        # The soft limit leaves the job a moment to record its failure before the hard kill.
+        task_soft_time_limit=max(int(settings.task_time_limit_s * 0.9), 1),
         broker_transport_options={"visibility_timeout": settings.broker_visibility_timeout_s},
         broker_connection_retry_on_startup=True,
         task_ignore_result=True,
@@ -31,4 +45,6 @@ def create_celery(settings: Settings) -> Celery:
     return app
 
 
+# WeasyPrint logs every rendering step at INFO.
+logging.getLogger("weasyprint").setLevel(logging.WARNING)
 celery_app = create_celery(get_settings())

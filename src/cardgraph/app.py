@@ -1,4 +1,4 @@
-"""The ASGI application: /graphql, /healthz, /readyz; clients opened in the lifespan."""
+"""The ASGI application: /graphql, /artifacts, /healthz, /readyz; clients opened in the lifespan."""
 
 from __future__ import annotations
 
@@ -6,24 +6,24 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import redis.asyncio as aioredis
 from pymongo import AsyncMongoClient
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 
-from cardgraph.access.repository import ApiKeyRepository
-from cardgraph.access.service import ApiKeyService
+from cardgraph.access.models import Principal
+from cardgraph.access.service import parse_bearer
 from cardgraph.body_limit import BodySizeLimit
-from cardgraph.cards.repository import CardRepository
-from cardgraph.cards.service import CardService
-from cardgraph.graphql.context import Services
+from cardgraph.errors import CardgraphError, NotFoundError
+from cardgraph.events.hub import EventHub
 from cardgraph.graphql.schema import build_schema
-from cardgraph.graphql.view import CardgraphGraphQL
+from cardgraph.graphql.view import CardgraphGraphQL, error_response
+from cardgraph.services import Services, build_services
 from cardgraph.settings import Settings
 from cardgraph.storage.mongo import Document, create_async_client, ensure_indexes
 
@@ -39,7 +39,8 @@ class Runtime:
     settings: Settings
     mongo: AsyncMongoClient[Document] | None = None
     redis: aioredis.Redis | None = None
-    services: Services | None = field(default=None)
+    services: Services | None = None
+    hub: EventHub | None = None
 
     def require_services(self) -> Services:
         """The services; only available while the app is running."""
@@ -47,16 +48,9 @@ class Runtime:
             raise RuntimeError("the application has not started")
         return self.services
 
-
-def build_services(settings: Settings, mongo: AsyncMongoClient[Document]) -> Services:
-    """Wire repositories into services over one database."""
-    db = mongo[settings.mongodb_database]
-    arn_prefix = f"arn:aws:sagemaker:{settings.aws_region}:{settings.aws_account_id}:model-card/"
-    return Services(
-        settings=settings,
-        cards=CardService(CardRepository(db), arn_prefix=arn_prefix),
-        api_keys=ApiKeyService(ApiKeyRepository(db)),
-    )
+    def event_hub(self) -> EventHub | None:
+        """The event hub, when Redis is configured."""
+        return self.hub
 
 
 def create_app(settings: Settings) -> Starlette:
@@ -68,7 +62,9 @@ def create_app(settings: Settings) -> Starlette:
         runtime.mongo = create_async_client(settings)
         if settings.redis_url:
             runtime.redis = aioredis.from_url(settings.redis_url)
-        runtime.services = build_services(settings, runtime.mongo)
+            runtime.hub = EventHub(runtime.redis)
+            await runtime.hub.start()
+        runtime.services = build_services(settings, runtime.mongo, runtime.redis)
         try:
             await ensure_indexes(runtime.mongo[settings.mongodb_database])
         except Exception:  # the service starts anyway; /readyz reports the database
@@ -76,6 +72,10 @@ def create_app(settings: Settings) -> Starlette:
         try:
             yield
         finally:
+            if runtime.hub is not None:
+                await runtime.hub.stop()
+            if runtime.services.queue is not None:
+                runtime.services.queue.close()
             if runtime.redis is not None:
                 await runtime.redis.aclose()
             await runtime.mongo.close()
@@ -91,13 +91,33 @@ def create_app(settings: Settings) -> Starlette:
             status_code=200 if ready else 503,
         )
 
+    async def artifact(request: Request) -> Response:
+        try:
+            services = runtime.require_services()
+            await authenticate(services, request)
+            found = await services.artifacts.repository.get(request.path_params["artifact_id"])
+            if found is None or not services.artifacts.store.exists(found.id):
+                raise NotFoundError("no such artifact")
+        except CardgraphError as error:
+            return error_response(error)
+        return FileResponse(
+            services.artifacts.store.path(found.id),
+            media_type=found.content_type,
+            filename=found.filename,
+            headers={"X-Content-SHA256": found.sha256},
+        )
+
     graphql_app = CardgraphGraphQL(
-        build_schema(settings), runtime.require_services, graphql_ide=settings.graphql_ide
+        build_schema(settings),
+        runtime.require_services,
+        runtime.event_hub,
+        graphql_ide=settings.graphql_ide,
     )
     app = Starlette(
         routes=[
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
+            Route("/artifacts/{artifact_id}", artifact, methods=["GET"]),
             Route("/graphql", graphql_app, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql_app),
         ],
@@ -106,6 +126,12 @@ def create_app(settings: Settings) -> Starlette:
     )
     app.state.runtime = runtime
     return app
+
+
+async def authenticate(services: Services, request: Request) -> Principal:
+    """The principal of a bearer key, as for /graphql (any role may read)."""
+    token = parse_bearer(request.headers.get("authorization"))
+    return await services.api_keys.authenticate(token)
 
 
 async def _check_mongo(runtime: Runtime) -> str:

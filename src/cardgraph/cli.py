@@ -46,6 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    logging.getLogger("weasyprint").setLevel(logging.WARNING)  # per-step INFO chatter
     if args.command == "dev":
         return run_dev(settings)
     if args.command == "serve":

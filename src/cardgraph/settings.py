@@ -29,6 +29,18 @@ class Settings(BaseSettings):
     redis_url: str | None = Field(
         None, description="Redis URL; unset means `cardgraph dev` starts an embedded Valkey."
     )
+    public_url: str | None = Field(
+        None, description="Base URL clients reach the API at (download links); default host:port."
+    )
+    job_resend_after_s: int = Field(
+        60, ge=1, description="A job still QUEUED this long after its send is sent again."
+    )
+    reconcile_interval_s: int = Field(
+        30, ge=1, description="How often the reconciler looks for lost jobs."
+    )
+    export_part_size: int = Field(
+        10, ge=1, le=1000, description="Cards per part of a batch export (parts run in parallel)."
+    )
     aws_region: str = Field("us-east-1", description="AWS region; also used in card ARNs.")
     aws_account_id: str = Field(
         "000000000000", pattern=r"^\d{12}$", description="Account id used in card ARNs."
@@ -60,6 +72,16 @@ class Settings(BaseSettings):
         if self.task_time_limit_s >= self.broker_visibility_timeout_s:
             raise ValueError("task_time_limit_s must be below broker_visibility_timeout_s")
         return self
+
+    @property
+    def base_url(self) -> str:
+        """The public base URL of the API, without a trailing slash."""
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    @property
+    def artifacts_dir(self) -> Path:
+        """Where the local artifact store keeps files."""
+        return self.data_dir / "artifacts"
 
     @property
     def admin_key_path(self) -> Path:

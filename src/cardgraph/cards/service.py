@@ -7,7 +7,7 @@ import dataclasses
 import random
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from cardgraph.access.models import Principal, Role
@@ -31,7 +31,10 @@ from cardgraph.cards.models import (
     check_transition,
 )
 from cardgraph.cards.repository import CardRepository
+from cardgraph.clock import utc_now_ms
 from cardgraph.errors import ArchivedError, BadRequestError, ConflictError, NotFoundError
+from cardgraph.events.models import CardEvent, CardEventKind
+from cardgraph.events.publisher import EventPublisher
 from cardgraph.pagination import Page, decode_cursor, encode_cursor
 
 # Writers without expectedVersion retry a lost race; this bounds pathological contention.
@@ -46,9 +49,11 @@ class CardService:
         repository: CardRepository,
         *,
         arn_prefix: str,
+        events: EventPublisher | None = None,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
         self._repository = repository
+        self._events = events or EventPublisher(None)
         self._arn_prefix = arn_prefix
         self._clock = clock or utc_now_ms
 
@@ -88,6 +93,7 @@ class CardService:
         if not await self._repository.insert_card(card):
             await self._repository.delete_version(card_id, 1)
             raise ConflictError(f"a card named {name!r} already exists")
+        await self._announce(CardEventKind.VERSION_CREATED, version)
         return version
 
     async def update_content(
@@ -128,6 +134,7 @@ class CardService:
             )
             if await self._repository.insert_version(version):
                 await self._refresh_summary(card, version)
+                await self._announce(CardEventKind.VERSION_CREATED, version, job_id)
                 return version
             if expected_version is not None:
                 raise ConflictError(
@@ -157,6 +164,7 @@ class CardService:
                 if newest.number != latest.number:
                     continue
             await self._refresh_summary(card, updated)
+            await self._announce(CardEventKind.STATUS_CHANGED, updated)
             return updated
         raise ConflictError(f"card {name!r} is changing too fast; try again")
 
@@ -241,6 +249,22 @@ class CardService:
             total_count=total,
         )
 
+    async def _announce(
+        self, kind: CardEventKind, version: CardVersion, job_id: str | None = None
+    ) -> None:
+        last = version.status_history[-1] if version.status_history else None
+        await self._events.card_changed(
+            CardEvent(
+                kind=kind,
+                card_name=version.card_name,
+                version=version.number,
+                status=version.status.value,
+                at=last.changed_at if last else version.created_at,
+                actor=last.changed_by if last else version.created_by,
+                job_id=job_id,
+            )
+        )
+
     async def _refresh_summary(self, card: Card, version: CardVersion) -> None:
         content = version.content
         await self._repository.refresh_summary(
@@ -250,12 +274,6 @@ class CardService:
             model_package_group_of(content),
             self._clock(),
         )
-
-
-def utc_now_ms() -> datetime:
-    """Now in UTC, truncated to milliseconds: what MongoDB stores, so cursors round-trip."""
-    now = datetime.now(UTC)
-    return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
 def _require_approver_for(status: CardStatus, actor: Principal) -> None:

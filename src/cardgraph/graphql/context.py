@@ -10,19 +10,9 @@ from starlette.requests import Request
 from starlette.websockets import WebSocket
 
 from cardgraph.access.models import Principal
-from cardgraph.access.service import ApiKeyService
-from cardgraph.cards.service import CardService
 from cardgraph.errors import UnauthenticatedError
-from cardgraph.settings import Settings
-
-
-@dataclass(frozen=True, slots=True)
-class Services:
-    """Everything resolvers may call, built once per process in the app's lifespan."""
-
-    settings: Settings
-    cards: CardService
-    api_keys: ApiKeyService
+from cardgraph.events.hub import EventHub
+from cardgraph.services import Services
 
 
 @dataclass
@@ -32,6 +22,7 @@ class Context:
     request: Request | WebSocket
     services: Services
     request_id: str
+    hub: EventHub | None = None
     principal: Principal | None = None
     connection_params: dict[str, Any] = field(default_factory=dict)
 

@@ -21,17 +21,24 @@ from strawberry.types import ExecutionContext
 from cardgraph.graphql.access.resolvers import AccessMutation, AccessQuery
 from cardgraph.graphql.cards.resolvers import CardMutation, CardQuery
 from cardgraph.graphql.errors import CodedErrors
+from cardgraph.graphql.jobs.resolvers import JobMutation, JobQuery
+from cardgraph.graphql.jobs.subscriptions import Subscription as JobSubscription
 from cardgraph.settings import Settings
 
 
-@strawberry.type(description="Read cards, versions and API keys.")
-class Query(CardQuery, AccessQuery):
+@strawberry.type(description="Read cards, versions, jobs and API keys.")
+class Query(CardQuery, JobQuery, AccessQuery):
     """Every query, merged from the domains."""
 
 
-@strawberry.type(description="Change cards and API keys.")
-class Mutation(CardMutation, AccessMutation):
+@strawberry.type(description="Change cards and API keys; start and cancel jobs.")
+class Mutation(CardMutation, JobMutation, AccessMutation):
     """Every mutation, merged from the domains."""
+
+
+@strawberry.type(description="Live updates: job progress and card events.")
+class Subscription(JobSubscription):
+    """Every subscription."""
 
 
 class CardgraphSchema(strawberry.Schema):
@@ -58,4 +65,4 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     if not settings.graphql_introspection:
         extensions.append(DisableIntrospection)
     kwargs: dict[str, Any] = {"extensions": extensions}
-    return CardgraphSchema(query=Query, mutation=Mutation, **kwargs)
+    return CardgraphSchema(query=Query, mutation=Mutation, subscription=Subscription, **kwargs)

@@ -27,17 +27,22 @@ from cardgraph.errors import (
     UnauthenticatedError,
     UnavailableError,
 )
-from cardgraph.graphql.context import Context, Services
+from cardgraph.events.hub import EventHub
+from cardgraph.graphql.context import Context
 from cardgraph.graphql.errors import UNAVAILABLE_ERRORS, UNAVAILABLE_MESSAGE, coded_error
+from cardgraph.services import Services
 
 logger = logging.getLogger("cardgraph.graphql")
 
 _STATUS = {
+    "BAD_REQUEST": 400,
+    "VALIDATION_FAILED": 400,
     "UNAUTHENTICATED": 401,
     "FORBIDDEN": 403,
-    "BAD_REQUEST": 400,
-    "UNAVAILABLE": 503,
+    "NOT_FOUND": 404,
+    "CONFLICT": 409,
     "INTERNAL": 500,
+    "UNAVAILABLE": 503,
 }
 
 
@@ -56,7 +61,12 @@ class CardgraphGraphQL(GraphQL[Context, None]):
     """strawberry's ASGI view with API-key authentication on every request."""
 
     def __init__(
-        self, schema: BaseSchema, services: Callable[[], Services], *, graphql_ide: bool
+        self,
+        schema: BaseSchema,
+        services: Callable[[], Services],
+        hub: Callable[[], EventHub | None],
+        *,
+        graphql_ide: bool,
     ) -> None:
         super().__init__(
             schema,
@@ -65,6 +75,7 @@ class CardgraphGraphQL(GraphQL[Context, None]):
             max_subscriptions_per_connection=20,
         )
         self._services = services
+        self._hub = hub
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Authenticate HTTP requests before strawberry sees them."""
@@ -116,7 +127,12 @@ class CardgraphGraphQL(GraphQL[Context, None]):
 
     async def get_context(self, request: Request | WebSocket, response: object) -> Context:
         """Context of a WebSocket connection; its principal is set by connection_init."""
-        return Context(request=request, services=self._services(), request_id=_request_id(request))
+        return Context(
+            request=request,
+            services=self._services(),
+            request_id=_request_id(request),
+            hub=self._hub(),
+        )
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         """Authenticate `connection_init`: payload `{"Authorization": "Bearer <key>"}`."""

@@ -12,6 +12,8 @@ from cardgraph.settings import Settings
 CARDS = "cards"
 CARD_VERSIONS = "card_versions"
 API_KEYS = "api_keys"
+JOBS = "jobs"
+ARTIFACTS = "artifacts"
 
 Document = dict[str, Any]
 
@@ -30,8 +32,19 @@ INDEXES: dict[str, list[IndexModel]] = {
             unique=True,
             name="card_version_unique",
         ),
+        # A job creates at most one version, even when its task is delivered twice.
+        IndexModel([("job_id", ASCENDING)], unique=True, sparse=True, name="job_id_unique"),
     ],
     API_KEYS: [IndexModel([("created_at", ASCENDING)], name="by_created")],
+    JOBS: [
+        IndexModel([("created_at", DESCENDING), ("_id", DESCENDING)], name="newest_first"),
+        IndexModel([("card_name", ASCENDING), ("created_at", DESCENDING)], name="by_card"),
+        IndexModel([("state", ASCENDING), ("sent_at", ASCENDING)], name="by_state_sent"),
+    ],
+    ARTIFACTS: [
+        # Same card version, same template, same format: one artifact (re-renders reuse it).
+        IndexModel([("key", ASCENDING)], unique=True, name="artifact_key_unique"),
+    ],
 }
 
 

@@ -1,0 +1,1 @@
+"""Live events over Redis pub/sub: job progress and card changes."""

@@ -1,0 +1,11 @@
+"""Redis channel names of live events."""
+
+from __future__ import annotations
+
+PREFIX = "cardgraph:"
+CARDS = f"{PREFIX}cards"
+
+
+def job_channel(job_id: str) -> str:
+    """The channel carrying one job's state changes."""
+    return f"{PREFIX}job:{job_id}"

@@ -1,0 +1,60 @@
+"""Card events (pure)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+
+class CardEventKind(StrEnum):
+    """What happened to a card."""
+
+    VERSION_CREATED = "VERSION_CREATED"
+    STATUS_CHANGED = "STATUS_CHANGED"
+    EXPORT_READY = "EXPORT_READY"
+
+
+@dataclass(frozen=True, slots=True)
+class CardEvent:
+    """One change to one card."""
+
+    kind: CardEventKind
+    card_name: str
+    version: int
+    status: str
+    at: datetime
+    actor: str
+    job_id: str | None = None
+    artifact_id: str | None = None
+
+    def to_json(self) -> str:
+        """Serialise for the wire."""
+        data: dict[str, Any] = {
+            "kind": self.kind.value,
+            "card_name": self.card_name,
+            "version": self.version,
+            "status": self.status,
+            "at": self.at.isoformat(),
+            "actor": self.actor,
+            "job_id": self.job_id,
+            "artifact_id": self.artifact_id,
+        }
+        return json.dumps(data, separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> CardEvent:
+        """Deserialise."""
+        data = json.loads(text)
+        return cls(
+            kind=CardEventKind(data["kind"]),
+            card_name=data["card_name"],
+            version=data["version"],
+            status=data["status"],
+            at=datetime.fromisoformat(data["at"]),
+            actor=data["actor"],
+            job_id=data.get("job_id"),
+            artifact_id=data.get("artifact_id"),
+        )

@@ -1,0 +1,39 @@
+"""Publishing events to Redis; a lost event is never fatal (the state is in MongoDB)."""
+
+from __future__ import annotations
+
+import logging
+
+import redis.asyncio as aioredis
+from redis.exceptions import RedisError
+
+from cardgraph.events.channels import CARDS, job_channel
+from cardgraph.events.models import CardEvent
+from cardgraph.jobs.codec import job_to_json
+from cardgraph.jobs.models import Job
+
+logger = logging.getLogger("cardgraph.events")
+
+
+class EventPublisher:
+    """Publishes job states and card events; without Redis it publishes nothing."""
+
+    def __init__(self, redis: aioredis.Redis | None) -> None:
+        self._redis = redis
+
+    async def job_changed(self, job: Job) -> None:
+        """Announce a job's new state."""
+        await self._publish(job_channel(job.id), job_to_json(job))
+
+    async def card_changed(self, event: CardEvent) -> None:
+        """Announce a card event."""
+        await self._publish(CARDS, event.to_json())
+
+    async def _publish(self, channel: str, payload: str) -> None:
+        if self._redis is None:
+            return
+        try:
+            await self._redis.publish(channel, payload)
+        except RedisError:
+            # Subscribers re-read the stored state when they (re)connect; the write stands.
+            logger.warning("could not publish an event on %s", channel, exc_info=True)

@@ -1,0 +1,1 @@
+"""GraphQL types, resolvers and subscriptions of jobs and card events."""

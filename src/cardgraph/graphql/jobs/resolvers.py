@@ -1,0 +1,66 @@
+"""Job queries and mutations: read jobs, cancel them, start exports."""
+
+from __future__ import annotations
+
+import strawberry
+
+from cardgraph.graphql.context import Info
+from cardgraph.graphql.jobs.types import JobFilter, JobType
+from cardgraph.graphql.pagination import Connection, to_connection
+from cardgraph.jobs.models import JobKind
+from cardgraph.pagination import page_size
+
+
+@strawberry.type
+class JobQuery:
+    """Job queries."""
+
+    @strawberry.field(description="A job by id; null if there is none.")
+    async def job(self, info: Info, id: strawberry.ID) -> JobType | None:
+        """One job."""
+        found = await info.context.services.jobs.get(str(id))
+        return JobType(job=found) if found else None
+
+    @strawberry.field(description="Jobs, newest first.")
+    async def jobs(
+        self,
+        info: Info,
+        filter: JobFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[JobType]:
+        """Job list."""
+        settings = info.context.services.settings
+        size = page_size(first, settings.page_size_default, settings.page_size_max)
+        page = await info.context.services.jobs.list_jobs(
+            (filter or JobFilter()).to_domain(), size, after
+        )
+        return to_connection(page, lambda j: JobType(job=j))
+
+
+@strawberry.type
+class JobMutation:
+    """Job mutations."""
+
+    @strawberry.mutation(description="Cancel a queued or running job. Needs editor.")
+    async def cancel_job(self, info: Info, id: strawberry.ID) -> JobType:
+        """Cancel a job."""
+        return JobType(job=await info.context.services.jobs.cancel(str(id), info.context.actor))
+
+    @strawberry.mutation(
+        description="Render a card version (latest by default) to PDF in a worker; the job's "
+        "result links the file. Archived cards can be exported. Needs editor."
+    )
+    async def export_card_pdf(
+        self, info: Info, name: str, version: int | None = None, s3_output_path: str | None = None
+    ) -> JobType:
+        """Start a PDF export."""
+        services = info.context.services
+        card, found = await services.pdf_export.resolve(name, version)
+        job_input: dict[str, object] = {"name": card.name, "version": found.number}
+        if s3_output_path is not None:
+            job_input["s3OutputPath"] = s3_output_path
+        job = await services.jobs.start(
+            JobKind.EXPORT_CARD_PDF, job_input, info.context.actor, card_name=card.name
+        )
+        return JobType(job=job)

@@ -1,0 +1,75 @@
+"""Live subscriptions: a job's progress, and card events."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncGenerator
+
+import strawberry
+
+from cardgraph.errors import NotFoundError, UnavailableError
+from cardgraph.events.channels import CARDS, job_channel
+from cardgraph.events.hub import EventHub
+from cardgraph.events.models import CardEvent
+from cardgraph.graphql.context import Info
+from cardgraph.graphql.jobs.types import CardEventType, JobType
+from cardgraph.jobs.codec import job_from_json
+
+# While waiting for events, re-read the stored job now and then: an event lost in Redis
+# (a restart, a slow subscriber) delays an update by this much, but never loses it.
+RESYNC_S = 5.0
+
+
+def _hub(info: Info) -> EventHub:
+    if info.context.hub is None:
+        raise UnavailableError("live events need Redis, which is not configured")
+    return info.context.hub
+
+
+@strawberry.type
+class Subscription:
+    """Live updates over graphql-transport-ws."""
+
+    @strawberry.subscription(
+        description="A job's state: first as stored, then every change, ending after the "
+        "final state (at once if the job is already finished)."
+    )
+    async def job_progress(self, info: Info, id: strawberry.ID) -> AsyncGenerator[JobType, None]:
+        """Follow one job."""
+        jobs = info.context.services.jobs
+        hub = _hub(info)
+        await hub.wait_ready()
+        # Subscribe before reading, so nothing between the read and the first event is missed.
+        async with hub.subscribe(job_channel(str(id))) as queue:
+            job = await jobs.get(str(id))
+            if job is None:
+                raise NotFoundError(f"no job with id {id!r}")
+            yield JobType(job=job)
+            revision = job.revision
+            while not job.state.terminal:
+                try:
+                    job = job_from_json(await asyncio.wait_for(queue.get(), RESYNC_S))
+                except TimeoutError:
+                    stored = await jobs.get(str(id))
+                    if stored is None:
+                        return
+                    job = stored
+                if job.revision > revision:
+                    revision = job.revision
+                    yield JobType(job=job)
+
+    @strawberry.subscription(
+        description="Card events (version created, status changed, export ready) for one "
+        "card, or for all cards when `name` is omitted."
+    )
+    async def card_events(
+        self, info: Info, name: str | None = None
+    ) -> AsyncGenerator[CardEventType, None]:
+        """Follow card changes."""
+        hub = _hub(info)
+        await hub.wait_ready()
+        async with hub.subscribe(CARDS) as queue:
+            while True:
+                event = CardEvent.from_json(await queue.get())
+                if name is None or event.card_name == name:
+                    yield CardEventType(event=event)

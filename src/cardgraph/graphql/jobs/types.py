@@ -1,0 +1,183 @@
+"""GraphQL types of jobs and card events."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import cast
+
+import strawberry
+from strawberry.scalars import JSON
+
+from cardgraph.events import models as event_models
+from cardgraph.jobs import models
+
+JobKind = strawberry.enum(models.JobKind, description="What a job does.")
+JobState = strawberry.enum(
+    models.JobState,
+    description="QUEUED → RUNNING → SUCCEEDED or FAILED; CANCELLED from QUEUED or RUNNING.",
+)
+CardEventKind = strawberry.enum(event_models.CardEventKind, description="What happened to a card.")
+
+
+@strawberry.type(description="Why a job failed.")
+class JobError:
+    """Error code and message of a failed job."""
+
+    code: str = strawberry.field(description="Stable error code, as in GraphQL errors.")
+    message: str = strawberry.field(description="Human-readable explanation.")
+
+
+@strawberry.type(name="Job", description="Slow work done by a worker, with live progress.")
+class JobType:
+    """A job and its current state."""
+
+    job: strawberry.Private[models.Job]
+
+    @strawberry.field(description="Job id.")
+    def id(self) -> strawberry.ID:
+        """Id."""
+        return strawberry.ID(self.job.id)
+
+    @strawberry.field(description="What the job does.")
+    def kind(self) -> JobKind:  # type: ignore[valid-type]
+        """Kind."""
+        return self.job.kind
+
+    @strawberry.field(description="Where the job is in its life cycle.")
+    def state(self) -> JobState:  # type: ignore[valid-type]
+        """State."""
+        return self.job.state
+
+    @strawberry.field(description="Progress from 0 to 1.")
+    def progress(self) -> float:
+        """Progress."""
+        return self.job.progress
+
+    @strawberry.field(description="What the job is doing now.")
+    def message(self) -> str:
+        """Message."""
+        return self.job.message
+
+    @strawberry.field(description="The job's input, as given.")
+    def input(self) -> JSON:
+        """Input."""
+        return cast("JSON", self.job.input)
+
+    @strawberry.field(description="The result of a SUCCEEDED job (artifact, download URL, …).")
+    def result(self) -> JSON | None:
+        """Result."""
+        return cast("JSON", self.job.result)
+
+    @strawberry.field(description="Why the job FAILED.")
+    def error(self) -> JobError | None:
+        """Error."""
+        error = self.job.error
+        return JobError(code=error.code, message=error.message) if error else None
+
+    @strawberry.field(description="The card the job concerns, if one.")
+    def card_name(self) -> str | None:
+        """Card name."""
+        return self.job.card_name
+
+    @strawberry.field(description="Who started the job.")
+    def requested_by(self) -> str:
+        """Requester."""
+        return self.job.requested_by
+
+    @strawberry.field(description="How many times a worker started the job.")
+    def attempts(self) -> int:
+        """Attempts."""
+        return self.job.attempts
+
+    @strawberry.field(description="Grows with every change of the job.")
+    def revision(self) -> int:
+        """Revision."""
+        return self.job.revision
+
+    @strawberry.field(description="When the job was created.")
+    def created_at(self) -> datetime:
+        """Creation time."""
+        return self.job.created_at
+
+    @strawberry.field(description="When the job last changed.")
+    def updated_at(self) -> datetime:
+        """Update time."""
+        return self.job.updated_at
+
+    @strawberry.field(description="When a worker last started the job.")
+    def started_at(self) -> datetime | None:
+        """Start time."""
+        return self.job.started_at
+
+    @strawberry.field(description="When the job reached its final state.")
+    def finished_at(self) -> datetime | None:
+        """Finish time."""
+        return self.job.finished_at
+
+
+@strawberry.type(name="CardEvent", description="A change to a card: new version, status, export.")
+class CardEventType:
+    """One card event."""
+
+    event: strawberry.Private[event_models.CardEvent]
+
+    @strawberry.field(description="What happened.")
+    def kind(self) -> CardEventKind:  # type: ignore[valid-type]
+        """Kind."""
+        return self.event.kind
+
+    @strawberry.field(description="The card.")
+    def card_name(self) -> str:
+        """Card name."""
+        return self.event.card_name
+
+    @strawberry.field(description="The version concerned.")
+    def version(self) -> int:
+        """Version number."""
+        return self.event.version
+
+    @strawberry.field(description="The version's status after the event.")
+    def status(self) -> str:
+        """Status."""
+        return self.event.status
+
+    @strawberry.field(description="When it happened.")
+    def at(self) -> datetime:
+        """Time."""
+        return self.event.at
+
+    @strawberry.field(description="Who caused it.")
+    def actor(self) -> str:
+        """Actor."""
+        return self.event.actor
+
+    @strawberry.field(description="The job behind the event, if any.")
+    def job_id(self) -> str | None:
+        """Job id."""
+        return self.event.job_id
+
+    @strawberry.field(description="The exported artifact (EXPORT_READY).")
+    def artifact_id(self) -> str | None:
+        """Artifact id."""
+        return self.event.artifact_id
+
+
+@strawberry.input(description="Conditions on listed jobs.")
+class JobFilter:
+    """Job list filter."""
+
+    kind: list[JobKind] | None = strawberry.field(  # type: ignore[valid-type]
+        default=None, description="Any of these kinds."
+    )
+    state: list[JobState] | None = strawberry.field(  # type: ignore[valid-type]
+        default=None, description="Any of these states."
+    )
+    card_name: str | None = strawberry.field(default=None, description="Jobs of this card.")
+
+    def to_domain(self) -> models.JobFilter:
+        """The domain filter."""
+        return models.JobFilter(
+            kinds=tuple(self.kind or ()),
+            states=tuple(self.state or ()),
+            card_name=self.card_name,
+        )

@@ -1,0 +1,86 @@
+"""Running a job inside a worker: claim, progress, finish — the same for every kind."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from cardgraph.clock import utc_now_ms
+from cardgraph.errors import CardgraphError
+from cardgraph.events.publisher import EventPublisher
+from cardgraph.jobs.models import Job, JobError, JobState
+from cardgraph.jobs.repository import JobRepository
+
+logger = logging.getLogger("cardgraph.jobs")
+
+
+class JobCancelled(Exception):
+    """The job was cancelled while it ran; its work stops at the next progress report."""
+
+
+class JobContext:
+    """What a job handler gets: the job as claimed, and a progress reporter."""
+
+    def __init__(self, job: Job, repository: JobRepository, events: EventPublisher) -> None:
+        self.job = job
+        self._repository = repository
+        self._events = events
+
+    async def progress(self, fraction: float, message: str) -> None:
+        """Report progress (0-1); raises JobCancelled if the job was cancelled meanwhile."""
+        updated = await self._repository.report(
+            self.job.id, max(0.0, min(1.0, fraction)), message, utc_now_ms()
+        )
+        if updated is None:
+            raise JobCancelled(self.job.id)
+        self.job = updated
+        await self._events.job_changed(updated)
+
+
+Handler = Callable[[JobContext], Awaitable[dict[str, Any]]]
+
+
+class JobRunner:
+    """Runs handlers for job ids; a finished job is never run again (redelivery is harmless)."""
+
+    def __init__(self, repository: JobRepository, events: EventPublisher) -> None:
+        self._repository = repository
+        self._events = events
+
+    async def run(self, job_id: str, handler: Handler) -> Job | None:
+        """Claim the job, run the handler, record the outcome; None if nothing was left to do."""
+        job = await self._repository.claim(job_id, utc_now_ms())
+        if job is None:
+            logger.info("job %s is finished or unknown; nothing to do", job_id)
+            return None
+        await self._events.job_changed(job)
+        context = JobContext(job, self._repository, self._events)
+        try:
+            result = await handler(context)
+        except JobCancelled:
+            return await self._repository.get(job_id)
+        except CardgraphError as error:
+            return await self.fail(job_id, JobError(error.code, error.message))
+        except Exception as error:
+            logger.exception("job %s failed unexpectedly", job_id)
+            return await self.fail(job_id, JobError("INTERNAL", f"{type(error).__name__}"))
+        finished = await self._repository.finish(
+            job_id, JobState.SUCCEEDED, utc_now_ms(), result=result
+        )
+        if finished is not None:
+            await self._events.job_changed(finished)
+        return finished
+
+    async def fail(self, job_id: str, error: JobError) -> Job | None:
+        """Mark a job FAILED (from QUEUED or RUNNING)."""
+        failed = await self._repository.finish(
+            job_id,
+            JobState.FAILED,
+            utc_now_ms(),
+            error=error,
+            from_states=(JobState.QUEUED, JobState.RUNNING),
+        )
+        if failed is not None:
+            await self._events.job_changed(failed)
+        return failed

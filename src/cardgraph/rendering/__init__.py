@@ -1,0 +1,1 @@
+"""Rendering cards as HTML and PDF (WeasyPrint is imported only by `pdf`)."""

@@ -1,0 +1,149 @@
+"""PDF export of one card version, as a job: render once per (version, template), store, link."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import uuid
+from typing import Any
+
+from cardgraph.artifacts.models import Artifact
+from cardgraph.artifacts.repository import ArtifactRepository
+from cardgraph.artifacts.store import LocalArtifactStore
+from cardgraph.cards.models import Card, CardVersion
+from cardgraph.cards.service import CardService
+from cardgraph.clock import utc_now_ms
+from cardgraph.errors import NotFoundError
+from cardgraph.events.models import CardEvent, CardEventKind
+from cardgraph.events.publisher import EventPublisher
+from cardgraph.jobs.runner import JobContext
+from cardgraph.rendering.html import TEMPLATE_VERSION, render_card_html
+
+
+class ArtifactWriter:
+    """Stores rendered files as artifacts, keyed so that equal renders are stored once."""
+
+    def __init__(
+        self, repository: ArtifactRepository, store: LocalArtifactStore, base_url: str
+    ) -> None:
+        self.repository = repository
+        self.store = store
+        self._base_url = base_url
+
+    async def existing(self, key: str) -> Artifact | None:
+        """A stored artifact for `key` whose bytes are present."""
+        found = await self.repository.find_by_key(key)
+        return found if found is not None and self.store.exists(found.id) else None
+
+    async def save(
+        self,
+        key: str,
+        filename: str,
+        content_type: str,
+        data: bytes,
+        job_id: str,
+        card_name: str | None,
+    ) -> Artifact:
+        """Write bytes, then record them; a concurrent equal render wins and is returned."""
+        artifact = Artifact(
+            id=uuid.uuid4().hex,
+            key=key,
+            filename=filename,
+            content_type=content_type,
+            size=len(data),
+            sha256=hashlib.sha256(data).hexdigest(),
+            created_at=utc_now_ms(),
+            job_id=job_id,
+            card_name=card_name,
+        )
+        self.store.write(artifact.id, data)
+        stored = await self.repository.insert(artifact)
+        if stored.id != artifact.id:
+            self.store.path(artifact.id).unlink(missing_ok=True)
+        return stored
+
+    def describe(self, artifact: Artifact) -> dict[str, Any]:
+        """The artifact as it appears in a job result."""
+        return {
+            "artifactId": artifact.id,
+            "filename": artifact.filename,
+            "size": artifact.size,
+            "sha256": artifact.sha256,
+            "contentType": artifact.content_type,
+            "downloadUrl": f"{self._base_url}/artifacts/{artifact.id}",
+        }
+
+
+def pdf_key(card: Card, version: CardVersion) -> str:
+    """Artifact key of a version's PDF with the current template."""
+    return f"pdf:{card.id}:{version.number}:{TEMPLATE_VERSION}"
+
+
+def pdf_filename(card: Card, version: CardVersion) -> str:
+    """File name of a version's PDF."""
+    return f"{card.name}-v{version.number}.pdf"
+
+
+async def render_pdf(card: Card, version: CardVersion) -> bytes:
+    """Render a version to PDF off the event loop (WeasyPrint is CPU-bound)."""
+    # Imported here: WeasyPrint is heavy, and only workers render.
+    from cardgraph.rendering.pdf import html_to_pdf
+
+    html = render_card_html(card, version, utc_now_ms())
+    return await asyncio.to_thread(html_to_pdf, html)
+
+
+class PdfExport:
+    """The EXPORT_CARD_PDF job."""
+
+    def __init__(
+        self, cards: CardService, artifacts: ArtifactWriter, events: EventPublisher
+    ) -> None:
+        self._cards = cards
+        self._artifacts = artifacts
+        self._events = events
+
+    async def resolve(self, name: str, number: int | None) -> tuple[Card, CardVersion]:
+        """The card and the version to export (latest when `number` is None)."""
+        card = await self._cards.require_card(name)
+        if number is None:
+            return card, await self._cards.latest_version(card)
+        version = await self._cards.version(card, number)
+        if version is None:
+            raise NotFoundError(f"card {name!r} has no version {number}")
+        return card, version
+
+    async def run(self, context: JobContext) -> dict[str, Any]:
+        """Render (or reuse) the PDF and describe it."""
+        job = context.job
+        card, version = await self.resolve(job.input["name"], job.input.get("version"))
+        await context.progress(0.1, f"exporting {card.name} version {version.number}")
+        key = pdf_key(card, version)
+        artifact = await self._artifacts.existing(key)
+        reused = artifact is not None
+        if artifact is None:
+            await context.progress(0.3, "rendering")
+            data = await render_pdf(card, version)
+            await context.progress(0.8, "storing")
+            artifact = await self._artifacts.save(
+                key, pdf_filename(card, version), "application/pdf", data, job.id, card.name
+            )
+        await self._events.card_changed(
+            CardEvent(
+                kind=CardEventKind.EXPORT_READY,
+                card_name=card.name,
+                version=version.number,
+                status=version.status.value,
+                at=utc_now_ms(),
+                actor=job.requested_by,
+                job_id=job.id,
+                artifact_id=artifact.id,
+            )
+        )
+        return {
+            **self._artifacts.describe(artifact),
+            "cardName": card.name,
+            "version": version.number,
+            "contentSha256": version.content_sha256,
+            "reused": reused,
+        }

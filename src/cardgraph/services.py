@@ -1,0 +1,64 @@
+"""Wiring: repositories and services over one database and one Redis, for the API and workers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import redis.asyncio as aioredis
+from pymongo import AsyncMongoClient
+
+from cardgraph.access.repository import ApiKeyRepository
+from cardgraph.access.service import ApiKeyService
+from cardgraph.artifacts.repository import ArtifactRepository
+from cardgraph.artifacts.store import LocalArtifactStore
+from cardgraph.cards.repository import CardRepository
+from cardgraph.cards.service import CardService
+from cardgraph.events.publisher import EventPublisher
+from cardgraph.jobs.queue import JobQueue
+from cardgraph.jobs.repository import JobRepository
+from cardgraph.jobs.runner import JobRunner
+from cardgraph.jobs.service import JobService
+from cardgraph.rendering.service import ArtifactWriter, PdfExport
+from cardgraph.settings import Settings
+from cardgraph.storage.mongo import Document
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    """Every service of one process."""
+
+    settings: Settings
+    cards: CardService
+    api_keys: ApiKeyService
+    jobs: JobService
+    job_runner: JobRunner
+    artifacts: ArtifactWriter
+    pdf_export: PdfExport
+    events: EventPublisher
+    queue: JobQueue | None
+
+
+def build_services(
+    settings: Settings, mongo: AsyncMongoClient[Document], redis: aioredis.Redis | None
+) -> Services:
+    """Wire repositories into services."""
+    db = mongo[settings.mongodb_database]
+    arn_prefix = f"arn:aws:sagemaker:{settings.aws_region}:{settings.aws_account_id}:model-card/"
+    events = EventPublisher(redis)
+    cards = CardService(CardRepository(db), arn_prefix=arn_prefix, events=events)
+    jobs_repository = JobRepository(db)
+    queue = JobQueue(settings) if settings.redis_url else None
+    artifacts = ArtifactWriter(
+        ArtifactRepository(db), LocalArtifactStore(settings.artifacts_dir), settings.base_url
+    )
+    return Services(
+        settings=settings,
+        cards=cards,
+        api_keys=ApiKeyService(ApiKeyRepository(db)),
+        jobs=JobService(jobs_repository, queue, events),
+        job_runner=JobRunner(jobs_repository, events),
+        artifacts=artifacts,
+        pdf_export=PdfExport(cards, artifacts, events),
+        events=events,
+        queue=queue,
+    )

@@ -1,0 +1,86 @@
+"""Real Celery worker processes for tests."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from cardgraph.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def worker_env(settings: Settings) -> dict[str, str]:
+    """Environment that makes a worker use the test session's servers and settings."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CARDGRAPH_")}
+    for name, value in settings.model_dump().items():
+        if value is not None:
+            env[f"CARDGRAPH_{name.upper()}"] = str(value)
+    env["PYTHONPATH"] = str(ROOT)
+    return env
+
+
+class WorkerProcess:
+    """A `celery worker` subprocess consuming both queues."""
+
+    def __init__(self, settings: Settings, log_path: Path, concurrency: int = 2) -> None:
+        self.log_path = log_path
+        self._log = log_path.open("ab")
+        start = log_path.stat().st_size
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "workers.celery_app",
+                "worker",
+                "-Q",
+                "io,render",
+                "-c",
+                str(concurrency),
+                "--loglevel",
+                "INFO",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "-n",
+                f"test-{os.getpid()}-{time.monotonic_ns()}@%h",
+            ],
+            cwd=ROOT,
+            env=worker_env(settings),
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        self._wait_ready(start)
+
+    def _wait_ready(self, offset: int, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            assert self.process.poll() is None, self.log_path.read_text()[offset:]
+            with self.log_path.open("rb") as log:
+                log.seek(offset)
+                if b" ready." in log.read():
+                    return
+            time.sleep(0.1)
+        raise AssertionError("the Celery worker did not become ready")
+
+    def kill(self) -> None:
+        """SIGKILL the worker and its pool processes at once (a crashed machine)."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(10)
+
+    def stop(self) -> None:
+        """Warm shutdown."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(30)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        self._log.close()
