@@ -63,7 +63,7 @@ def test_every_command_the_compose_file_names_exists() -> None:
     subcommands = build_parser()._subparsers._group_actions[0].choices  # type: ignore[union-attr]
     dockerfile_cmd = re.search(r"^CMD (.+)$", (ROOT / "Dockerfile").read_text(), re.M)
     assert dockerfile_cmd is not None
-    commands = [services[s]["command"] for s in ("api", "worker")]
+    commands = [services[s]["command"] for s in ("api", "worker", "beat")]
     commands.append(yaml.safe_load(dockerfile_cmd.group(1)))
     for command in commands:
         argv = command if isinstance(command, list) else shlex.split(command)
@@ -73,8 +73,12 @@ def test_every_command_the_compose_file_names_exists() -> None:
             assert argv[:2] == ["celery", "-A"], argv
             module = importlib.import_module(argv[2])
             assert module.celery_app.main == "cardgraph"
-            queues = argv[argv.index("-Q") + 1].split(",")
-            assert {q.name for q in module.celery_app.conf.task_queues} >= set(queues)
+            assert argv[3] in ("worker", "beat"), argv
+            if "-Q" in argv:
+                queues = argv[argv.index("-Q") + 1].split(",")
+                assert {q.name for q in module.celery_app.conf.task_queues} >= set(queues)
+            else:
+                assert module.celery_app.conf.beat_schedule
 
 
 def test_compose_environment_uses_only_real_settings() -> None:

@@ -17,6 +17,18 @@ def export_card_pdf(job_id: str) -> None:
     runtime().run(services.job_runner.run(job_id, services.pdf_export.run))
 
 
+@celery_app.task(name=names.EXPORT_CARDS, base=JobTask)
+def export_cards(job_id: str) -> None:
+    """Plan a batch export and send its parts."""
+    runtime().run(runtime().services.batch_export.plan(job_id))
+
+
+@celery_app.task(name=names.EXPORT_CARDS_PART, base=JobTask)
+def export_cards_part(job_id: str, index: int, card_names: list[str]) -> None:
+    """Export one part of a batch export (zips the whole when it is the last part)."""
+    runtime().run(runtime().services.batch_export.export_part(job_id, index, card_names))
+
+
 @celery_app.task(name=names.RECONCILE_JOBS)
 def reconcile_jobs() -> list[str]:
     """Re-send jobs still QUEUED long after their task was sent (a lost message)."""

@@ -86,8 +86,9 @@ def serve(settings: Settings) -> int:
     return 0
 
 
-def worker_command(settings: Settings) -> list[str]:
-    """The command line of one Celery worker consuming both queues."""
+def worker_command(settings: Settings, *, beat: bool = False) -> list[str]:
+    """The command line of one Celery worker consuming both queues (with beat: the scheduler)."""
+    scheduler = ["-B", "--schedule", str(settings.data_dir / "celerybeat-schedule")]
     return [
         sys.executable,
         "-m",
@@ -103,6 +104,7 @@ def worker_command(settings: Settings) -> list[str]:
         settings.log_level.upper(),
         "--without-gossip",
         "--without-mingle",
+        *(scheduler if beat else []),
     ]
 
 
@@ -186,7 +188,7 @@ def run_dev(settings: Settings) -> int:
     with embedded_servers(settings) as running:
         secret = ensure_admin_key(running)
         worker = subprocess.Popen(
-            worker_command(running), env=child_env(running), start_new_session=True
+            worker_command(running, beat=True), env=child_env(running), start_new_session=True
         )
         url = f"http://{running.host}:{running.port}/graphql"
         print(

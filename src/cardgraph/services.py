@@ -14,6 +14,7 @@ from cardgraph.artifacts.store import LocalArtifactStore
 from cardgraph.cards.repository import CardRepository
 from cardgraph.cards.service import CardService
 from cardgraph.events.publisher import EventPublisher
+from cardgraph.export.service import BatchExport
 from cardgraph.jobs.queue import JobQueue
 from cardgraph.jobs.repository import JobRepository
 from cardgraph.jobs.runner import JobRunner
@@ -34,6 +35,7 @@ class Services:
     job_runner: JobRunner
     artifacts: ArtifactWriter
     pdf_export: PdfExport
+    batch_export: BatchExport
     events: EventPublisher
     queue: JobQueue | None
 
@@ -51,14 +53,18 @@ def build_services(
     artifacts = ArtifactWriter(
         ArtifactRepository(db), LocalArtifactStore(settings.artifacts_dir), settings.base_url
     )
+    job_runner = JobRunner(jobs_repository, events)
     return Services(
         settings=settings,
         cards=cards,
         api_keys=ApiKeyService(ApiKeyRepository(db)),
         jobs=JobService(jobs_repository, queue, events),
-        job_runner=JobRunner(jobs_repository, events),
+        job_runner=job_runner,
         artifacts=artifacts,
         pdf_export=PdfExport(cards, artifacts, events),
+        batch_export=BatchExport(
+            cards, jobs_repository, job_runner, artifacts, queue, settings.export_part_size
+        ),
         events=events,
         queue=queue,
     )

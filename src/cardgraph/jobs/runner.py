@@ -65,6 +65,14 @@ class JobRunner:
         except Exception as error:
             logger.exception("job %s failed unexpectedly", job_id)
             return await self.fail(job_id, JobError("INTERNAL", f"{type(error).__name__}"))
+        return await self.succeed(job_id, result)
+
+    async def announce(self, job: Job) -> None:
+        """Publish a job's current state."""
+        await self._events.job_changed(job)
+
+    async def succeed(self, job_id: str, result: dict[str, Any]) -> Job | None:
+        """Mark a running job SUCCEEDED with its result."""
         finished = await self._repository.finish(
             job_id, JobState.SUCCEEDED, utc_now_ms(), result=result
         )

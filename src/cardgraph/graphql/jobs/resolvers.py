@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import strawberry
 
+from cardgraph.export import formats
+from cardgraph.export.formats import filter_to_json
+from cardgraph.graphql.cards.inputs import CardFilter
 from cardgraph.graphql.context import Info
 from cardgraph.graphql.jobs.types import JobFilter, JobType
 from cardgraph.graphql.pagination import Connection, to_connection
 from cardgraph.jobs.models import JobKind
 from cardgraph.pagination import page_size
+
+ExportFormat = strawberry.enum(formats.ExportFormat, description="File format of each card.")
 
 
 @strawberry.type
@@ -62,5 +67,26 @@ class JobMutation:
             job_input["s3OutputPath"] = s3_output_path
         job = await services.jobs.start(
             JobKind.EXPORT_CARD_PDF, job_input, info.context.actor, card_name=card.name
+        )
+        return JobType(job=job)
+
+    @strawberry.mutation(
+        description="Export the latest version of every matching card into one zip with a "
+        "manifest.json, spread over the workers. Needs editor."
+    )
+    async def export_cards(
+        self,
+        info: Info,
+        format: ExportFormat,  # type: ignore[valid-type]
+        filter: CardFilter | None = None,
+    ) -> JobType:
+        """Start a batch export."""
+        card_filter = (filter or CardFilter()).to_domain()
+        job_input = {
+            "filter": filter_to_json(card_filter),
+            "format": formats.ExportFormat(format).value,
+        }
+        job = await info.context.services.jobs.start(
+            JobKind.EXPORT_CARDS, job_input, info.context.actor
         )
         return JobType(job=job)

@@ -1,0 +1,185 @@
+"""EXPORT_CARDS: plan the parts, export each part in any worker process, zip when all are in."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from typing import Any
+
+from cardgraph.cards.models import CardSort
+from cardgraph.cards.service import CardService
+from cardgraph.clock import utc_now_ms
+from cardgraph.errors import CardgraphError
+from cardgraph.export.formats import ExportFormat, filter_from_json, version_document
+from cardgraph.jobs import names
+from cardgraph.jobs.models import Job, JobError, JobState
+from cardgraph.jobs.queue import JobQueue
+from cardgraph.jobs.repository import JobRepository
+from cardgraph.jobs.runner import JobRunner
+from cardgraph.rendering.service import ArtifactWriter, pdf_filename, pdf_key, render_pdf
+
+PAGE = 100
+
+
+class BatchExport:
+    """The three steps of a batch export, each an idempotent task."""
+
+    def __init__(
+        self,
+        cards: CardService,
+        jobs: JobRepository,
+        runner: JobRunner,
+        artifacts: ArtifactWriter,
+        queue: JobQueue | None,
+        part_size: int,
+    ) -> None:
+        self._cards = cards
+        self._jobs = jobs
+        self._runner = runner
+        self._artifacts = artifacts
+        self._queue = queue
+        self._part_size = part_size
+
+    async def plan(self, job_id: str) -> None:
+        """Claim the job, list the matching cards and send one task per part."""
+        job = await self._jobs.claim(job_id, utc_now_ms())
+        if job is None:
+            return
+        await self._runner.announce(job)
+        card_filter = filter_from_json(job.input["filter"])
+        names_found: list[str] = []
+        after = None
+        while True:
+            page = await self._cards.cards(card_filter, CardSort(), PAGE, after)
+            names_found += [card.name for card, _ in page.items]
+            if not page.has_next_page:
+                break
+            after = page.items[-1][1]
+        parts = [
+            names_found[i : i + self._part_size]
+            for i in range(0, len(names_found), self._part_size)
+        ]
+        await self._jobs.record_part(
+            job_id, "plan", {"parts": len(parts), "cards": len(names_found)}, utc_now_ms()
+        )
+        await self._report(job_id, 0, len(names_found), "planned")
+        if not parts:
+            await self.assemble(job_id)
+            return
+        assert self._queue is not None, "batch export needs a broker"
+        for index, part in enumerate(parts):
+            await self._queue.send_task(
+                names.EXPORT_CARDS_PART, names.RENDER_QUEUE, [job_id, index, part]
+            )
+
+    async def export_part(self, job_id: str, index: int, card_names: list[str]) -> None:
+        """Export the cards of one part, then zip everything if this was the last part."""
+        job = await self._jobs.get(job_id)
+        if job is None or job.state is not JobState.RUNNING:
+            return
+        export_format = ExportFormat(job.input["format"])
+        entries = []
+        try:
+            for done, name in enumerate(card_names, start=1):
+                entries.append(await self._export_card(job, name, export_format))
+                job = await self._jobs.record_part(job_id, f"progress.{index}", done, utc_now_ms())
+                if job is None:
+                    return  # cancelled or failed elsewhere
+                await self._report(
+                    job_id, _cards_done(job), job.parts["plan"]["cards"], f"exported {name}"
+                )
+        except CardgraphError as error:
+            await self._runner.fail(job_id, JobError(error.code, f"{error.message}"))
+            return
+        job = await self._jobs.record_part(job_id, f"entries.{index}", entries, utc_now_ms())
+        if job is not None and len(job.parts.get("entries", {})) == job.parts["plan"]["parts"]:
+            await self.assemble(job_id)
+
+    async def _export_card(
+        self, job: Job, name: str, export_format: ExportFormat
+    ) -> dict[str, Any]:
+        card = await self._cards.require_card(name)
+        version = await self._cards.latest_version(card)
+        if export_format is ExportFormat.PDF:
+            key, filename, content_type = (
+                pdf_key(card, version),
+                pdf_filename(card, version),
+                "application/pdf",
+            )
+        else:
+            key = f"json:{card.id}:{version.number}"
+            filename, content_type = f"{card.name}-v{version.number}.json", "application/json"
+        artifact = await self._artifacts.existing(key)
+        if artifact is None:
+            data = (
+                await render_pdf(card, version)
+                if export_format is ExportFormat.PDF
+                else version_document(card, version)
+            )
+            artifact = await self._artifacts.save(
+                key, filename, content_type, data, job.id, card.name
+            )
+        return {
+            "card": card.name,
+            "version": version.number,
+            "status": version.status.value,
+            "file": filename,
+            "sha256": artifact.sha256,
+            "artifactId": artifact.id,
+        }
+
+    async def assemble(self, job_id: str) -> None:
+        """Zip every exported file with a manifest and finish the job (once)."""
+        job = await self._jobs.get(job_id)
+        if job is None or job.state is not JobState.RUNNING:
+            return
+        entries = [
+            entry
+            for _, part in sorted(
+                job.parts.get("entries", {}).items(), key=lambda item: int(item[0])
+            )
+            for entry in part
+        ]
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for entry in entries:
+                archive.writestr(
+                    entry["file"], self._artifacts.store.path(entry["artifactId"]).read_bytes()
+                )
+            manifest = {
+                "job": job_id,
+                "format": job.input["format"],
+                "generated_at": utc_now_ms().isoformat(),
+                "cards": [
+                    {k: e[k] for k in ("card", "version", "status", "file", "sha256")}
+                    for e in entries
+                ],
+            }
+            archive.writestr("manifest.json", json.dumps(manifest, indent=2))
+        artifact = await self._artifacts.save(
+            f"zip:{job_id}",
+            f"cards-{job_id[:8]}.zip",
+            "application/zip",
+            buffer.getvalue(),
+            job_id,
+            None,
+        )
+        result = {
+            **self._artifacts.describe(artifact),
+            "cards": len(entries),
+            "format": job.input["format"],
+        }
+        await self._runner.succeed(job_id, result)
+
+    async def _report(self, job_id: str, done: int, total: int, message: str) -> None:
+        fraction = done / total if total else 1.0
+        updated = await self._jobs.report(
+            job_id, round(fraction * 0.95, 4), f"{message} ({done}/{total})", utc_now_ms()
+        )
+        if updated is not None:
+            await self._runner.announce(updated)
+
+
+def _cards_done(job: Job) -> int:
+    return sum(int(n) for n in job.parts.get("progress", {}).values())
