@@ -35,7 +35,13 @@ def create_celery(settings: Settings) -> Celery:
         task_time_limit=settings.task_time_limit_s,
         # The soft limit leaves the job a moment to record its failure before the hard kill.
         task_soft_time_limit=max(int(settings.task_time_limit_s * 0.9), 1),
-        broker_transport_options={"visibility_timeout": settings.broker_visibility_timeout_s},
+        broker_transport_options={
+            "visibility_timeout": settings.broker_visibility_timeout_s,
+            # Sweep for messages of dead workers often (a cheap sorted-set range), so a job
+            # is redelivered soon after its visibility timeout rather than minutes later.
+            "unacked_restore_interval": max(1, min(10, settings.broker_visibility_timeout_s // 4)),
+            "unacked_restore_throttle": 1,
+        },
         broker_connection_retry_on_startup=True,
         task_ignore_result=True,
         worker_hijack_root_logger=False,

@@ -59,10 +59,10 @@ class Settings(BaseSettings):
         1, ge=1, description="Worker processes `cardgraph dev` starts for the Celery worker."
     )
     broker_visibility_timeout_s: int = Field(
-        3600, ge=60, description="Seconds before the broker redelivers an unacknowledged task."
+        3600, ge=5, description="Seconds before the broker redelivers an unacknowledged task."
     )
     task_time_limit_s: int = Field(
-        900, ge=10, description="Hard time limit of one task (below the visibility timeout)."
+        900, ge=2, description="Hard time limit of one task (below the visibility timeout)."
     )
     log_level: str = Field("INFO", description="Log level for cardgraph and uvicorn.")
 
