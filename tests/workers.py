@@ -18,7 +18,9 @@ def worker_env(settings: Settings) -> dict[str, str]:
     """Environment that makes a worker use the test session's servers and settings."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("CARDGRAPH_")}
     for name, value in settings.model_dump().items():
-        if value is not None:
+        if isinstance(value, tuple | list):
+            env[f"CARDGRAPH_{name.upper()}"] = ",".join(value)
+        elif value is not None:
             env[f"CARDGRAPH_{name.upper()}"] = str(value)
     env["PYTHONPATH"] = str(ROOT)
     return env

@@ -52,5 +52,6 @@ def create_celery(settings: Settings) -> Celery:
 
 
 # WeasyPrint logs every rendering step at INFO.
-logging.getLogger("weasyprint").setLevel(logging.WARNING)
+for noisy in ("weasyprint", "fontTools"):
+    logging.getLogger(noisy).setLevel(logging.WARNING)
 celery_app = create_celery(get_settings())

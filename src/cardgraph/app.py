@@ -13,7 +13,7 @@ from pymongo import AsyncMongoClient
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route, WebSocketRoute
 
 from cardgraph.access.models import Principal
@@ -96,12 +96,16 @@ def create_app(settings: Settings) -> Starlette:
             services = runtime.require_services()
             await authenticate(services, request)
             found = await services.artifacts.repository.get(request.path_params["artifact_id"])
-            if found is None or not services.artifacts.store.exists(found.id):
+            if found is None or not await services.artifacts.store.exists(found.id):
                 raise NotFoundError("no such artifact")
         except CardgraphError as error:
             return error_response(error)
+        path = services.artifacts.store.local_path(found.id)
+        if path is None:  # stored in S3: hand out a short-lived presigned URL
+            url = services.artifacts.store.download_url(found, settings.base_url)
+            return RedirectResponse(url, status_code=307)
         return FileResponse(
-            services.artifacts.store.path(found.id),
+            path,
             media_type=found.content_type,
             filename=found.filename,
             headers={"X-Content-SHA256": found.sha256},

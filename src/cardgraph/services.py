@@ -10,7 +10,9 @@ from pymongo import AsyncMongoClient
 from cardgraph.access.repository import ApiKeyRepository
 from cardgraph.access.service import ApiKeyService
 from cardgraph.artifacts.repository import ArtifactRepository
-from cardgraph.artifacts.store import LocalArtifactStore
+from cardgraph.artifacts.store import ArtifactStore, LocalArtifactStore, S3ArtifactStore
+from cardgraph.aws.clients import AwsClients
+from cardgraph.aws.s3 import S3
 from cardgraph.cards.repository import CardRepository
 from cardgraph.cards.service import CardService
 from cardgraph.events.publisher import EventPublisher
@@ -50,9 +52,16 @@ def build_services(
     cards = CardService(CardRepository(db), arn_prefix=arn_prefix, events=events)
     jobs_repository = JobRepository(db)
     queue = JobQueue(settings) if settings.redis_url else None
-    artifacts = ArtifactWriter(
-        ArtifactRepository(db), LocalArtifactStore(settings.artifacts_dir), settings.base_url
+    aws = AwsClients(settings)
+    s3 = S3(aws)
+    store: ArtifactStore = (
+        S3ArtifactStore(
+            s3, settings.artifact_bucket, settings.artifact_prefix, settings.download_url_expiry_s
+        )
+        if settings.artifact_bucket
+        else LocalArtifactStore(settings.artifacts_dir)
     )
+    artifacts = ArtifactWriter(ArtifactRepository(db), store, settings.base_url)
     job_runner = JobRunner(jobs_repository, events)
     return Services(
         settings=settings,
@@ -61,7 +70,7 @@ def build_services(
         jobs=JobService(jobs_repository, queue, events),
         job_runner=job_runner,
         artifacts=artifacts,
-        pdf_export=PdfExport(cards, artifacts, events),
+        pdf_export=PdfExport(cards, artifacts, events, s3, settings.s3_buckets),
         batch_export=BatchExport(
             cards, jobs_repository, job_runner, artifacts, queue, settings.export_part_size
         ),

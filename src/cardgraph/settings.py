@@ -5,14 +5,16 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class Settings(BaseSettings):
     """cardgraph configuration, read once from the environment (prefix `CARDGRAPH_`)."""
 
-    model_config = SettingsConfigDict(env_prefix="CARDGRAPH_", extra="ignore", frozen=True)
+    model_config = SettingsConfigDict(
+        env_prefix="CARDGRAPH_", extra="ignore", frozen=True, enable_decoding=False
+    )
 
     host: str = Field("127.0.0.1", description="Interface the API listens on.")
     port: int = Field(8000, ge=0, le=65535, description="Port the API listens on.")
@@ -41,6 +43,22 @@ class Settings(BaseSettings):
     export_part_size: int = Field(
         10, ge=1, le=1000, description="Cards per part of a batch export (parts run in parallel)."
     )
+    aws_endpoint_url: str | None = Field(
+        None, description="Endpoint for AWS calls (a local S3/SageMaker stand-in); unset: AWS."
+    )
+    aws_max_attempts: int = Field(
+        5, ge=1, le=20, description="Attempts per AWS call (botocore standard retry mode)."
+    )
+    artifact_bucket: str | None = Field(
+        None, description="S3 bucket for exported files; unset keeps them under data_dir."
+    )
+    artifact_prefix: str = Field("cardgraph/artifacts", description="Key prefix in that bucket.")
+    s3_buckets: tuple[str, ...] = Field(
+        (), description="Buckets cardgraph may read from or write to, comma-separated."
+    )
+    download_url_expiry_s: int = Field(
+        3600, ge=60, le=604800, description="Lifetime of presigned S3 download URLs."
+    )
     aws_region: str = Field("us-east-1", description="AWS region; also used in card ARNs.")
     aws_account_id: str = Field(
         "000000000000", pattern=r"^\d{12}$", description="Account id used in card ARNs."
@@ -65,6 +83,14 @@ class Settings(BaseSettings):
         900, ge=2, description="Hard time limit of one task (below the visibility timeout)."
     )
     log_level: str = Field("INFO", description="Log level for cardgraph and uvicorn.")
+
+    @field_validator("s3_buckets", mode="before")
+    @classmethod
+    def _split_buckets(cls, value: object) -> object:
+        # A comma-separated environment variable, as the README documents.
+        if isinstance(value, str):
+            return tuple(b.strip() for b in value.split(",") if b.strip())
+        return value
 
     @model_validator(mode="after")
     def _time_limit_below_visibility(self) -> Settings:

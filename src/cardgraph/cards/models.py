@@ -52,6 +52,17 @@ def check_transition(current: CardStatus, target: CardStatus) -> None:
         )
 
 
+MAX_KMS_KEY_ID = 2048
+
+
+def check_kms_key_id(kms_key_id: str | None) -> None:
+    """Raise VALIDATION_FAILED unless the KMS key id is absent or 1-2048 characters."""
+    if kms_key_id is not None and not 0 < len(kms_key_id) <= MAX_KMS_KEY_ID:
+        raise ValidationFailedError(
+            [FieldProblem("kmsKeyId", f"must have 1 to {MAX_KMS_KEY_ID} characters")]
+        )
+
+
 def check_card_name(name: str) -> None:
     """Raise VALIDATION_FAILED unless `name` is a valid SageMaker model card name."""
     if not CARD_NAME_PATTERN.fullmatch(name):
@@ -115,6 +126,7 @@ class Card:
     status: CardStatus
     risk_rating: str | None
     model_package_group: str | None
+    kms_key_id: str | None = None
 
 
 class CardSortField(StrEnum):

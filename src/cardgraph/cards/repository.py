@@ -197,6 +197,7 @@ def _card_document(card: Card) -> Document:
         "status": card.status.value,
         "risk_rating": card.risk_rating,
         "model_package_group": card.model_package_group,
+        "kms_key_id": card.kms_key_id,
         "deleted": False,
     }
 
@@ -213,6 +214,7 @@ def _card(doc: Document) -> Card:
         status=CardStatus(doc["status"]),
         risk_rating=doc.get("risk_rating"),
         model_package_group=doc.get("model_package_group"),
+        kms_key_id=doc.get("kms_key_id"),
     )
 
 

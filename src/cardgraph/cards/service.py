@@ -28,6 +28,7 @@ from cardgraph.cards.models import (
     StatusChange,
     VersionSource,
     check_card_name,
+    check_kms_key_id,
     check_transition,
 )
 from cardgraph.cards.repository import CardRepository
@@ -64,11 +65,13 @@ class CardService:
         actor: Principal,
         status: CardStatus = CardStatus.DRAFT,
         source: VersionSource = VersionSource.MANUAL,
+        kms_key_id: str | None = None,
     ) -> CardVersion:
-        """Create a card with version 1."""
+        """Create a card with version 1 (with a KMS key, its exports are encrypted with it)."""
         actor.require(Role.EDITOR, "creating cards")
         _require_approver_for(status, actor)
         check_card_name(name)
+        check_kms_key_id(kms_key_id)
         normalised = validate_content(content)
         if await self._repository.find_card(name) is not None:
             raise ConflictError(f"a card named {name!r} already exists")
@@ -89,6 +92,7 @@ class CardService:
             status=status,
             risk_rating=risk_rating_of(normalised),
             model_package_group=model_package_group_of(normalised),
+            kms_key_id=kms_key_id,
         )
         if not await self._repository.insert_card(card):
             await self._repository.delete_version(card_id, 1)

@@ -118,7 +118,7 @@ class BatchExport:
                 else version_document(card, version)
             )
             artifact = await self._artifacts.save(
-                key, filename, content_type, data, job.id, card.name
+                key, filename, content_type, data, job.id, card.name, kms_key_id=card.kms_key_id
             )
         return {
             "card": card.name,
@@ -145,7 +145,7 @@ class BatchExport:
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
             for entry in entries:
                 archive.writestr(
-                    entry["file"], self._artifacts.store.path(entry["artifactId"]).read_bytes()
+                    entry["file"], await self._artifacts.store.read(entry["artifactId"])
                 )
             manifest = {
                 "job": job_id,

@@ -9,7 +9,8 @@ from typing import Any
 
 from cardgraph.artifacts.models import Artifact
 from cardgraph.artifacts.repository import ArtifactRepository
-from cardgraph.artifacts.store import LocalArtifactStore
+from cardgraph.artifacts.store import ArtifactStore
+from cardgraph.aws.s3 import S3, S3Location, check_bucket_allowed, parse_s3_uri
 from cardgraph.cards.models import Card, CardVersion
 from cardgraph.cards.service import CardService
 from cardgraph.clock import utc_now_ms
@@ -23,9 +24,7 @@ from cardgraph.rendering.html import TEMPLATE_VERSION, render_card_html
 class ArtifactWriter:
     """Stores rendered files as artifacts, keyed so that equal renders are stored once."""
 
-    def __init__(
-        self, repository: ArtifactRepository, store: LocalArtifactStore, base_url: str
-    ) -> None:
+    def __init__(self, repository: ArtifactRepository, store: ArtifactStore, base_url: str) -> None:
         self.repository = repository
         self.store = store
         self._base_url = base_url
@@ -33,7 +32,7 @@ class ArtifactWriter:
     async def existing(self, key: str) -> Artifact | None:
         """A stored artifact for `key` whose bytes are present."""
         found = await self.repository.find_by_key(key)
-        return found if found is not None and self.store.exists(found.id) else None
+        return found if found is not None and await self.store.exists(found.id) else None
 
     async def save(
         self,
@@ -43,6 +42,7 @@ class ArtifactWriter:
         data: bytes,
         job_id: str,
         card_name: str | None,
+        kms_key_id: str | None = None,
     ) -> Artifact:
         """Write bytes, then record them; a concurrent equal render wins and is returned."""
         artifact = Artifact(
@@ -56,11 +56,10 @@ class ArtifactWriter:
             job_id=job_id,
             card_name=card_name,
         )
-        self.store.write(artifact.id, data)
-        stored = await self.repository.insert(artifact)
-        if stored.id != artifact.id:
-            self.store.path(artifact.id).unlink(missing_ok=True)
-        return stored
+        await self.store.write(artifact.id, data, content_type, kms_key_id)
+        # A concurrent equal render may have been recorded first; its copy wins, and ours
+        # stays unreferenced (harmless: the bytes are identical).
+        return await self.repository.insert(artifact)
 
     def describe(self, artifact: Artifact) -> dict[str, Any]:
         """The artifact as it appears in a job result."""
@@ -70,7 +69,7 @@ class ArtifactWriter:
             "size": artifact.size,
             "sha256": artifact.sha256,
             "contentType": artifact.content_type,
-            "downloadUrl": f"{self._base_url}/artifacts/{artifact.id}",
+            "downloadUrl": self.store.download_url(artifact, self._base_url),
         }
 
 
@@ -97,11 +96,26 @@ class PdfExport:
     """The EXPORT_CARD_PDF job."""
 
     def __init__(
-        self, cards: CardService, artifacts: ArtifactWriter, events: EventPublisher
+        self,
+        cards: CardService,
+        artifacts: ArtifactWriter,
+        events: EventPublisher,
+        s3: S3,
+        s3_buckets: tuple[str, ...],
     ) -> None:
         self._cards = cards
         self._artifacts = artifacts
         self._events = events
+        self._s3 = s3
+        self._s3_buckets = s3_buckets
+
+    def output_location(self, s3_output_path: str | None) -> S3Location | None:
+        """Check an `s3OutputPath` (scheme, allow-listed bucket) before any job starts."""
+        if s3_output_path is None:
+            return None
+        location = parse_s3_uri(s3_output_path, "s3OutputPath")
+        check_bucket_allowed(location, self._s3_buckets, "s3OutputPath")
+        return location
 
     async def resolve(self, name: str, number: int | None) -> tuple[Card, CardVersion]:
         """The card and the version to export (latest when `number` is None)."""
@@ -126,8 +140,24 @@ class PdfExport:
             data = await render_pdf(card, version)
             await context.progress(0.8, "storing")
             artifact = await self._artifacts.save(
-                key, pdf_filename(card, version), "application/pdf", data, job.id, card.name
+                key,
+                pdf_filename(card, version),
+                "application/pdf",
+                data,
+                job.id,
+                card.name,
+                kms_key_id=card.kms_key_id,
             )
+        else:
+            data = await self._artifacts.store.read(artifact.id)
+        copied: dict[str, str] = {}
+        output = self.output_location(job.input.get("s3OutputPath"))
+        if output is not None:
+            # As SageMaker's export jobs do: {s3OutputPath}/{card}/{jobId}.pdf
+            target = output.child(card.name, f"{job.id}.pdf")
+            await context.progress(0.9, f"writing {target.uri}")
+            await self._s3.put(target, data, "application/pdf", card.kms_key_id)
+            copied["s3Uri"] = target.uri
         await self._events.card_changed(
             CardEvent(
                 kind=CardEventKind.EXPORT_READY,
@@ -146,4 +176,5 @@ class PdfExport:
             "version": version.number,
             "contentSha256": version.content_sha256,
             "reused": reused,
+            **copied,
         }

@@ -102,6 +102,11 @@ class CreateCardInput(ContentForms):
     status: CardStatus = strawberry.field(  # type: ignore[valid-type]
         default=models.CardStatus.DRAFT, description="Initial status (APPROVED needs approver)."
     )
+    kms_key_id: str | None = strawberry.field(
+        default=None,
+        description="KMS key (id or ARN) that encrypts the card's exports in S3 (SageMaker's "
+        "SecurityConfig.KmsKeyId); fixed at creation.",
+    )
 
     def resolved_content(self) -> Any:
         """The content given, or an empty card."""

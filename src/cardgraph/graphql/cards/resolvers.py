@@ -54,7 +54,11 @@ class CardMutation:
     async def create_card(self, info: Info, input: CreateCardInput) -> CardVersionType:
         """Create a card."""
         version = await info.context.services.cards.create_card(
-            input.name, input.resolved_content(), info.context.actor, status=input.status
+            input.name,
+            input.resolved_content(),
+            info.context.actor,
+            status=input.status,
+            kms_key_id=input.kms_key_id,
         )
         return CardVersionType(version=version)
 

@@ -161,6 +161,11 @@ class CardType:
         """Creation time."""
         return self.card.created_at
 
+    @strawberry.field(description="KMS key encrypting the card's exports in S3, if any.")
+    def kms_key_id(self) -> str | None:
+        """KMS key id."""
+        return self.card.kms_key_id
+
     @strawberry.field(description="Who created the card.")
     def created_by(self) -> str:
         """Creator."""

@@ -61,6 +61,7 @@ class JobMutation:
     ) -> JobType:
         """Start a PDF export."""
         services = info.context.services
+        services.pdf_export.output_location(s3_output_path)
         card, found = await services.pdf_export.resolve(name, version)
         job_input: dict[str, object] = {"name": card.name, "version": found.number}
         if s3_output_path is not None:

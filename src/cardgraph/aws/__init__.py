@@ -1,0 +1,1 @@
+"""AWS access: the only place boto3 clients are made."""

@@ -1,0 +1,110 @@
+"""Typed S3 access: URIs, bucket allow-list, writes with SSE-KMS, presigned reads."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any
+
+from cardgraph.aws.clients import AwsClients
+from cardgraph.errors import BadRequestError, FieldProblem, ValidationFailedError
+
+
+@dataclass(frozen=True, slots=True)
+class S3Location:
+    """A bucket and a key (or key prefix)."""
+
+    bucket: str
+    key: str
+
+    @property
+    def uri(self) -> str:
+        """The location as an s3:// URI."""
+        return f"s3://{self.bucket}/{self.key}"
+
+    def child(self, *parts: str) -> S3Location:
+        """A location below this one."""
+        prefix = self.key.rstrip("/")
+        return S3Location(self.bucket, "/".join(p for p in (prefix, *parts) if p))
+
+
+def parse_s3_uri(uri: str, field: str) -> S3Location:
+    """Parse `s3://bucket/key`; VALIDATION_FAILED naming `field` otherwise."""
+    if not uri.startswith("s3://"):
+        raise ValidationFailedError([FieldProblem(field, "must be an s3://bucket/prefix URI")])
+    bucket, _, key = uri[5:].partition("/")
+    if not bucket:
+        raise ValidationFailedError([FieldProblem(field, "names no bucket")])
+    return S3Location(bucket, key)
+
+
+def check_bucket_allowed(location: S3Location, allowed: tuple[str, ...], field: str) -> None:
+    """Refuse buckets outside the configured allow-list."""
+    if location.bucket not in allowed:
+        raise ValidationFailedError(
+            [FieldProblem(field, f"bucket {location.bucket!r} is not in CARDGRAPH_S3_BUCKETS")]
+        )
+
+
+class S3:
+    """The S3 calls cardgraph makes, run off the event loop."""
+
+    def __init__(self, clients: AwsClients) -> None:
+        self._clients = clients
+
+    def _client(self) -> Any:
+        return self._clients.client("s3")
+
+    async def put(
+        self, location: S3Location, data: bytes, content_type: str, kms_key_id: str | None = None
+    ) -> None:
+        """Write an object, encrypted with the given KMS key when there is one."""
+        extra: dict[str, Any] = {"ContentType": content_type}
+        if kms_key_id:
+            extra.update(ServerSideEncryption="aws:kms", SSEKMSKeyId=kms_key_id)
+        await asyncio.to_thread(
+            self._client().put_object,
+            Bucket=location.bucket,
+            Key=location.key,
+            Body=data,
+            **extra,
+        )
+
+    async def get(self, location: S3Location) -> bytes:
+        """Read a whole (small) object."""
+        response = await asyncio.to_thread(
+            self._client().get_object, Bucket=location.bucket, Key=location.key
+        )
+        body: bytes = await asyncio.to_thread(response["Body"].read)
+        return body
+
+    async def exists(self, location: S3Location) -> bool:
+        """Whether an object exists."""
+        client = self._client()
+        try:
+            await asyncio.to_thread(client.head_object, Bucket=location.bucket, Key=location.key)
+        except client.exceptions.ClientError as error:
+            if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                return False
+            raise
+        return True
+
+    def presigned_get(self, location: S3Location, expires_s: int, filename: str) -> str:
+        """A time-limited download URL."""
+        url: str = self._client().generate_presigned_url(
+            "get_object",
+            Params={
+                "Bucket": location.bucket,
+                "Key": location.key,
+                "ResponseContentDisposition": f'attachment; filename="{filename}"',
+            },
+            ExpiresIn=expires_s,
+        )
+        return url
+
+
+def require_configured(bucket: str | None) -> str:
+    """The artifact bucket, or BAD_REQUEST when S3 is not configured."""
+    if not bucket:
+        raise BadRequestError("S3 is not configured (CARDGRAPH_ARTIFACT_BUCKET)")
+    return bucket
