@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import gc
 import time
 import uuid
 from datetime import timedelta
@@ -148,6 +150,21 @@ def test_card_events_for_one_card_and_for_all(
     assert {e["cardName"] for e in all_seen} == {card_name, other}
 
 
+def _operation_tasks() -> list[asyncio.Task[Any]]:
+    """Live tasks of WebSocket connections and their operations (strawberry, uvicorn)."""
+    gc.collect()
+    return [
+        task
+        for task in gc.get_objects()
+        if isinstance(task, asyncio.Task)
+        and not task.done()
+        and any(
+            n in repr(task.get_coro())
+            for n in ("run_operation", "WebSocketsSansIOProtocol.run_asgi")
+        )
+    ]
+
+
 def test_disconnect_leaves_no_subscribers_or_connections(
     api: tuple[str, Starlette],
     keys: dict[Role, str],
@@ -167,10 +184,24 @@ def test_disconnect_leaves_no_subscribers_or_connections(
                 socket.subscribe(PROGRESS, {"id": "x"})
                 time.sleep(0.3)
                 assert hub.subscriber_count >= 1
+                assert _operation_tasks()
         deadline = time.monotonic() + 5
         while hub.subscriber_count and time.monotonic() < deadline:
             time.sleep(0.05)
         assert hub.subscriber_count == 0
         assert len(probe.client_list()) <= baseline
+        gc.collect()
+        pending = [
+            task
+            for task in gc.get_objects()
+            if isinstance(task, asyncio.Task)
+            and not task.done()
+            # strawberry runs each operation, and uvicorn each socket, as a task of its own
+            and any(
+                n in repr(task.get_coro())
+                for n in ("run_operation", "WebSocketsSansIOProtocol.run_asgi")
+            )
+        ]
+        assert pending == []
     finally:
         probe.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from cardgraph.jobs.models import Job, JobError, JobKind, JobState
@@ -33,6 +34,8 @@ def job_to_json(job: Job) -> str:
     return json.dumps(data, separators=(",", ":"))
 
 
+# Memoised: every subscriber of a job decodes the same event, and jobs are immutable values.
+@lru_cache(maxsize=256)
 def job_from_json(text: str | bytes) -> Job:
     """Deserialise a job written by `job_to_json`."""
     data = json.loads(text)

@@ -1,0 +1,161 @@
+"""Benchmark helpers: embedded servers, an API process, worker processes, and result tables."""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from cardgraph.embedded import EmbeddedServer, free_port, start_mongodb, start_redis
+from cardgraph.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "results"
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    """The `fraction` percentile (nearest rank) of `values`."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(fraction * len(ordered)) - 1))]
+
+
+def summary(values: list[float]) -> dict[str, float]:
+    """p50, p95, p99 and mean of `values`."""
+    return {
+        "p50": percentile(values, 0.5),
+        "p95": percentile(values, 0.95),
+        "p99": percentile(values, 0.99),
+        "mean": statistics.fmean(values),
+    }
+
+
+def report(name: str, rows: list[tuple[str, str]]) -> None:
+    """Print a two-column table and save it as JSON under bench/results/."""
+    width = max(len(label) for label, _ in rows)
+    print(f"\n{name}")
+    for label, value in rows:
+        print(f"  {label.ljust(width)}  {value}")
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / f"{name}.json").write_text(json.dumps(dict(rows), indent=2))
+
+
+@dataclass
+class Stack:
+    """Servers and the settings that point at them."""
+
+    settings: Settings
+    servers: list[EmbeddedServer]
+
+
+@contextmanager
+def stack() -> Iterator[Stack]:
+    """Fresh in-memory SecantusDB and Valkey, and settings for them."""
+    mongo, redis = start_mongodb(None), start_redis(None)
+    data_dir = Path(tempfile.mkdtemp(prefix="cardgraph-bench-"))
+    port = free_port()
+    settings = Settings(
+        mongodb_url=mongo.url,
+        redis_url=redis.url,
+        data_dir=data_dir,
+        port=port,
+        mongodb_database="bench",
+        graphql_ide=False,
+    )
+    try:
+        yield Stack(settings, [mongo, redis])
+    finally:
+        for server in (redis, mongo):
+            server.stop()
+
+
+def env_for(settings: Settings, **extra: str) -> dict[str, str]:
+    """Environment for child processes using `settings`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CARDGRAPH_")}
+    for name, value in settings.model_dump().items():
+        if isinstance(value, tuple | list):
+            env[f"CARDGRAPH_{name.upper()}"] = ",".join(value)
+        elif value is not None:
+            env[f"CARDGRAPH_{name.upper()}"] = str(value)
+    env.update(extra, CARDGRAPH_LOG_LEVEL="WARNING", PYTHONPATH=str(ROOT))
+    return env
+
+
+@contextmanager
+def api_process(settings: Settings) -> Iterator[subprocess.Popen[bytes]]:
+    """`cardgraph serve` in its own process, ready on `settings.port`."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "cardgraph.cli", "serve"], env=env_for(settings), cwd=ROOT
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{settings.base_url}/readyz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("the API did not start")
+            time.sleep(0.1)
+        yield process
+    finally:
+        process.terminate()
+        process.wait(20)
+
+
+@contextmanager
+def worker_process(settings: Settings, concurrency: int) -> Iterator[subprocess.Popen[bytes]]:
+    """A Celery worker with `concurrency` processes, ready to consume."""
+    log = Path(tempfile.mkstemp(prefix="bench-worker-", suffix=".log")[1])
+    with log.open("wb") as sink:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "workers.celery_app",
+                "worker",
+                "-Q",
+                "io,render",
+                "-c",
+                str(concurrency),
+                "--without-gossip",
+                "--without-mingle",
+                "--loglevel",
+                "INFO",
+            ],
+            env=env_for(settings),
+            cwd=ROOT,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while b" ready." not in log.read_bytes():
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise RuntimeError(log.read_text())
+            time.sleep(0.1)
+        yield process
+    finally:
+        process.terminate()
+        process.wait(30)
+        log.unlink(missing_ok=True)
+
+
+def rss_mib(pid: int) -> float:
+    """Resident memory of a process in MiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
