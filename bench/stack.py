@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import statistics
 import subprocess
 import sys
@@ -16,6 +15,7 @@ from pathlib import Path
 
 import httpx
 
+from cardgraph.cli import child_env, worker_command
 from cardgraph.embedded import EmbeddedServer, free_port, start_mongodb, start_redis
 from cardgraph.settings import Settings
 
@@ -78,16 +78,10 @@ def stack() -> Iterator[Stack]:
             server.stop()
 
 
-def env_for(settings: Settings, **extra: str) -> dict[str, str]:
+def env_for(settings: Settings) -> dict[str, str]:
     """Environment for child processes using `settings`."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CARDGRAPH_")}
-    for name, value in settings.model_dump().items():
-        if isinstance(value, tuple | list):
-            env[f"CARDGRAPH_{name.upper()}"] = ",".join(value)
-        elif value is not None:
-            env[f"CARDGRAPH_{name.upper()}"] = str(value)
-    env.update(extra, CARDGRAPH_LOG_LEVEL="WARNING", PYTHONPATH=str(ROOT))
-    return env
+    quiet = settings.model_copy(update={"log_level": "WARNING"})
+    return {**child_env(quiet), "PYTHONPATH": str(ROOT)}
 
 
 @contextmanager
@@ -118,27 +112,11 @@ def worker_process(settings: Settings, concurrency: int) -> Iterator[subprocess.
     """A Celery worker with `concurrency` processes, ready to consume."""
     log = Path(tempfile.mkstemp(prefix="bench-worker-", suffix=".log")[1])
     with log.open("wb") as sink:
+        command = worker_command(
+            settings.model_copy(update={"worker_concurrency": concurrency, "log_level": "INFO"})
+        )
         process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "workers.celery_app",
-                "worker",
-                "-Q",
-                "io,render",
-                "-c",
-                str(concurrency),
-                "--without-gossip",
-                "--without-mingle",
-                "--loglevel",
-                "INFO",
-            ],
-            env=env_for(settings),
-            cwd=ROOT,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
+            command, env=env_for(settings), cwd=ROOT, stdout=sink, stderr=subprocess.STDOUT
         )
     try:
         deadline = time.monotonic() + 60

@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
+from cardgraph.cli import child_env, worker_command
 from cardgraph.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -16,14 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def worker_env(settings: Settings) -> dict[str, str]:
     """Environment that makes a worker use the test session's servers and settings."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CARDGRAPH_")}
-    for name, value in settings.model_dump().items():
-        if isinstance(value, tuple | list):
-            env[f"CARDGRAPH_{name.upper()}"] = ",".join(value)
-        elif value is not None:
-            env[f"CARDGRAPH_{name.upper()}"] = str(value)
-    env["PYTHONPATH"] = str(ROOT)
-    return env
+    return {**child_env(settings), "PYTHONPATH": str(ROOT)}
 
 
 class WorkerProcess:
@@ -33,26 +26,12 @@ class WorkerProcess:
         self.log_path = log_path
         self._log = log_path.open("ab")
         start = log_path.stat().st_size
+        command = worker_command(
+            settings.model_copy(update={"worker_concurrency": concurrency, "log_level": "INFO"})
+        )
+        node = f"test-{os.getpid()}-{time.monotonic_ns()}@%h"
         self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "workers.celery_app",
-                "worker",
-                "-Q",
-                "io,render",
-                "-c",
-                str(concurrency),
-                "--loglevel",
-                "INFO",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-                "-n",
-                f"test-{os.getpid()}-{time.monotonic_ns()}@%h",
-            ],
+            [*command, "--without-heartbeat", "-n", node],
             cwd=ROOT,
             env=worker_env(settings),
             stdout=self._log,

@@ -10,14 +10,12 @@ from kombu import Queue
 from cardgraph.jobs import names
 from cardgraph.settings import Settings, get_settings
 
-QUEUES = (names.IO_QUEUE, names.RENDER_QUEUE)
-
 
 def create_celery(settings: Settings) -> Celery:
     """Build the Celery app: late acks, prefetch 1, time limits below the visibility timeout."""
     app = Celery("cardgraph", broker=settings.redis_url, include=["workers.tasks"])
     app.conf.update(
-        task_queues=[Queue(name) for name in QUEUES],
+        task_queues=[Queue(name) for name in names.QUEUES],
         task_default_queue=names.IO_QUEUE,
         task_routes={
             "cardgraph.render.*": {"queue": names.RENDER_QUEUE},

@@ -18,6 +18,7 @@ from cardgraph.access.models import ApiKey, Role
 from cardgraph.access.repository import ApiKeyRepository
 from cardgraph.access.service import ApiKeyService
 from cardgraph.embedded import EmbeddedServer, start_mongodb, start_redis
+from cardgraph.jobs.names import QUEUES
 from cardgraph.settings import Settings, get_settings
 from cardgraph.storage.mongo import create_async_client, ensure_indexes
 
@@ -97,7 +98,7 @@ def worker_command(settings: Settings, *, beat: bool = False) -> list[str]:
         "workers.celery_app",
         "worker",
         "-Q",
-        "io,render",
+        ",".join(QUEUES),
         "-c",
         str(settings.worker_concurrency),
         "--loglevel",
@@ -109,13 +110,9 @@ def worker_command(settings: Settings, *, beat: bool = False) -> list[str]:
 
 
 def child_env(settings: Settings) -> dict[str, str]:
-    """Environment for child processes: ours, plus the URLs of the servers in use."""
-    env = dict(os.environ)
-    if settings.mongodb_url:
-        env["CARDGRAPH_MONGODB_URL"] = settings.mongodb_url
-    if settings.redis_url:
-        env["CARDGRAPH_REDIS_URL"] = settings.redis_url
-    env["CARDGRAPH_DATA_DIR"] = str(settings.data_dir)
+    """Environment for a child process: ours, with every setting replaced by `settings`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CARDGRAPH_")}
+    env.update(settings.as_environment())
     return env
 
 

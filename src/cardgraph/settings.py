@@ -99,6 +99,16 @@ class Settings(BaseSettings):
             raise ValueError("task_time_limit_s must be below broker_visibility_timeout_s")
         return self
 
+    def as_environment(self) -> dict[str, str]:
+        """These settings as `CARDGRAPH_*` variables, for child processes."""
+        env = {}
+        for name, value in self.model_dump().items():
+            if isinstance(value, tuple | list):
+                env[f"CARDGRAPH_{name.upper()}"] = ",".join(value)
+            elif value is not None:
+                env[f"CARDGRAPH_{name.upper()}"] = str(value)
+        return env
+
     @property
     def base_url(self) -> str:
         """The public base URL of the API, without a trailing slash."""

@@ -6,6 +6,7 @@ from cardgraph.jobs.models import JobKind
 
 IO_QUEUE = "io"
 RENDER_QUEUE = "render"
+QUEUES = (IO_QUEUE, RENDER_QUEUE)
 
 EXPORT_CARD_PDF = "cardgraph.render.export_card_pdf"
 EXPORT_CARDS = "cardgraph.render.export_cards"

@@ -20,10 +20,18 @@ from cardgraph.jobs.codec import job_from_json
 RESYNC_S = 5.0
 
 
-def _hub(info: Info) -> EventHub:
-    if info.context.hub is None:
+HUB_READY_TIMEOUT_S = 5.0
+
+
+async def _ready_hub(info: Info) -> EventHub:
+    hub = info.context.hub
+    if hub is None:
         raise UnavailableError("live events need Redis, which is not configured")
-    return info.context.hub
+    try:
+        await asyncio.wait_for(hub.wait_ready(), HUB_READY_TIMEOUT_S)
+    except TimeoutError:
+        raise UnavailableError("live events are unavailable: Redis cannot be reached") from None
+    return hub
 
 
 @strawberry.type
@@ -37,8 +45,7 @@ class Subscription:
     async def job_progress(self, info: Info, id: strawberry.ID) -> AsyncGenerator[JobType, None]:
         """Follow one job."""
         jobs = info.context.services.jobs
-        hub = _hub(info)
-        await hub.wait_ready()
+        hub = await _ready_hub(info)
         # Subscribe before reading, so nothing between the read and the first event is missed.
         async with hub.subscribe(job_channel(str(id))) as queue:
             job = await jobs.get(str(id))
@@ -66,8 +73,7 @@ class Subscription:
         self, info: Info, name: str | None = None
     ) -> AsyncGenerator[CardEventType, None]:
         """Follow card changes."""
-        hub = _hub(info)
-        await hub.wait_ready()
+        hub = await _ready_hub(info)
         async with hub.subscribe(CARDS) as queue:
             while True:
                 event = CardEvent.from_json(await queue.get())
