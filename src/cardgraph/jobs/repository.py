@@ -43,7 +43,12 @@ class JobRepository:
         return await self._change(
             {"_id": job_id, "state": {"$in": [s.value for s in ACTIVE_STATES]}},
             {
-                "$set": {"state": JobState.RUNNING.value, "started_at": at, "updated_at": at},
+                "$set": {
+                    "state": JobState.RUNNING.value,
+                    "started_at": at,
+                    "updated_at": at,
+                    "message": "started",
+                },
                 "$inc": {"attempts": 1},
             },
         )
@@ -73,7 +78,12 @@ class JobRepository:
         from_states: tuple[JobState, ...] = (JobState.RUNNING,),
     ) -> Job | None:
         """Move an active job to a terminal state; None if it was not in `from_states`."""
-        fields: Document = {"state": state.value, "updated_at": at, "finished_at": at}
+        fields: Document = {
+            "state": state.value,
+            "updated_at": at,
+            "finished_at": at,
+            "message": state.value.lower(),
+        }
         if state is JobState.SUCCEEDED:
             fields.update(progress=1.0, result=result)
         if error is not None:
