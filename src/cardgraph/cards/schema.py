@@ -4,7 +4,10 @@ Both official copies of the schema are merged: a field is accepted when either c
 and where both declare a limit the looser one applies (content valid under either copy is valid
 here). `model_package_details` follows AWS's documented model card schema. Item caps written as
 `maxContains` (15 artifacts, images, datasets) and misplaced `maxItems` (50 metrics, 100
-hyper-parameters) are enforced as plain item caps, as SageMaker does.
+hyper-parameters) are enforced as plain item caps, as SageMaker does. Names that the schema
+constrains with an unanchored `pattern` (`.{1,63}`, `.{1,255}`, `.{0,255}`) are bound by that
+pattern to nothing but a minimum length — SageMaker's own SDK writes longer metric group names —
+so only the minimum is enforced here (the 100,000-character total bounds the rest).
 """
 
 from __future__ import annotations
@@ -75,23 +78,23 @@ class Tagged:
 Node = Str | Num | Bool | Arr | Map | Obj | Tagged
 
 S63 = Str(max_len=63)
+# A field constrained only by an unanchored `pattern: ".{1,N}"`: at least one character.
+NAME = Str(min_len=1)
 S1024 = Str(max_len=1024)
 S2048 = Str(max_len=2048)
 URIS_15 = Arr(S1024, max_items=15)
 
 TRAINING_METRIC = Obj(
-    {"name": Str(min_len=1, max_len=255), "notes": S1024, "value": Num()},
+    {"name": NAME, "notes": S1024, "value": Num()},
     required=("name", "value"),
 )
-HYPER_PARAMETER = Obj(
-    {"name": Str(min_len=1, max_len=255), "value": Str(max_len=255)}, required=("name",)
-)
+HYPER_PARAMETER = Obj({"name": NAME, "value": Str()}, required=("name",))
 
 
 def _metric(value: Node, x_axis: Node, y_axis: Node, type_enum: tuple[str, ...]) -> Obj:
     return Obj(
         {
-            "name": Str(min_len=1, max_len=255),
+            "name": NAME,
             "notes": S1024,
             "type": Str(enum=type_enum),
             "value": value,
@@ -182,14 +185,14 @@ TRAINING_DETAILS = Obj(
 
 EVALUATION_DETAIL = Obj(
     {
-        "name": Str(min_len=1, max_len=63),
+        "name": NAME,
         "evaluation_observation": Str(max_len=2096),
         "evaluation_job_arn": Str(max_len=256),
         "datasets": Arr(S1024, max_items=10),
         "metadata": Map(S1024),
         "metric_groups": Arr(
             Obj(
-                {"name": Str(min_len=1, max_len=63), "metric_data": Arr(METRIC)},
+                {"name": NAME, "metric_data": Arr(METRIC)},
                 required=("name", "metric_data"),
             )
         ),

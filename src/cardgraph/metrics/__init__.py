@@ -1,0 +1,1 @@
+"""Evaluation metrics from files: parsing (pure) and ingestion into cards (jobs)."""
