@@ -52,7 +52,10 @@ def moto_url() -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def settings(
-    mongodb_server: EmbeddedServer, redis_server: EmbeddedServer, tmp_path_factory: Any
+    mongodb_server: EmbeddedServer,
+    redis_server: EmbeddedServer,
+    moto_url: str,
+    tmp_path_factory: Any,
 ) -> Settings:
     """Settings pointing at the session's servers."""
     data_dir: Path = tmp_path_factory.mktemp("cardgraph")
@@ -67,6 +70,8 @@ def settings(
         broker_visibility_timeout_s=60,
         task_time_limit_s=30,
         export_part_size=2,
+        aws_endpoint_url=moto_url,
+        s3_buckets=("metrics",),
     )
 
 

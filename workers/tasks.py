@@ -29,6 +29,13 @@ def export_cards_part(job_id: str, index: int, card_names: list[str]) -> None:
     runtime().run(runtime().services.batch_export.export_part(job_id, index, card_names))
 
 
+@celery_app.task(name=names.INGEST_METRICS, base=JobTask)
+def ingest_metrics(job_id: str) -> None:
+    """Read a metrics file and add it to a card."""
+    services = runtime().services
+    runtime().run(services.job_runner.run(job_id, services.metrics.run))
+
+
 @celery_app.task(name=names.RECONCILE_JOBS)
 def reconcile_jobs() -> list[str]:
     """Re-send jobs still QUEUED long after their task was sent (a lost message)."""

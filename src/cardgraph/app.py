@@ -125,7 +125,13 @@ def create_app(settings: Settings) -> Starlette:
             Route("/graphql", graphql_app, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql_app),
         ],
-        middleware=[Middleware(BodySizeLimit, max_bytes=settings.graphql_max_body_bytes)],
+        middleware=[
+            Middleware(
+                BodySizeLimit,
+                max_bytes=settings.graphql_max_body_bytes,
+                upload_max_bytes=settings.metrics_max_bytes + 1024 * 1024,
+            )
+        ],
         lifespan=lifespan,
     )
     app.state.runtime = runtime

@@ -21,6 +21,7 @@ from cardgraph.jobs.queue import JobQueue
 from cardgraph.jobs.repository import JobRepository
 from cardgraph.jobs.runner import JobRunner
 from cardgraph.jobs.service import JobService
+from cardgraph.metrics.service import MetricsIngestion
 from cardgraph.rendering.service import ArtifactWriter, PdfExport
 from cardgraph.settings import Settings
 from cardgraph.storage.mongo import Document
@@ -38,6 +39,7 @@ class Services:
     artifacts: ArtifactWriter
     pdf_export: PdfExport
     batch_export: BatchExport
+    metrics: MetricsIngestion
     events: EventPublisher
     queue: JobQueue | None
 
@@ -73,6 +75,9 @@ def build_services(
         pdf_export=PdfExport(cards, artifacts, events, s3, settings.s3_buckets),
         batch_export=BatchExport(
             cards, jobs_repository, job_runner, artifacts, queue, settings.export_part_size
+        ),
+        metrics=MetricsIngestion(
+            cards, s3, artifacts, settings.s3_buckets, settings.metrics_max_bytes
         ),
         events=events,
         queue=queue,

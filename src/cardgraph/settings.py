@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     s3_buckets: tuple[str, ...] = Field(
         (), description="Buckets cardgraph may read from or write to, comma-separated."
     )
+    metrics_max_bytes: int = Field(
+        20 * 1024 * 1024, ge=1024, description="Largest metrics file read from S3 or uploaded."
+    )
     download_url_expiry_s: int = Field(
         3600, ge=60, le=604800, description="Lifetime of presigned S3 download URLs."
     )

@@ -25,11 +25,19 @@ class Principal:
     key_id: str
     name: str
     role: Role
+    acting_as: str | None = None
 
     @property
     def actor(self) -> str:
         """How this principal is recorded in histories (`apikey:<name>`)."""
-        return f"apikey:{self.name}"
+        return self.acting_as or f"apikey:{self.name}"
+
+    @classmethod
+    def for_job(cls, job_id: str, requested_by: str) -> Principal:
+        """A worker acting for a job: editor rights, recorded as whoever requested the job."""
+        return cls(
+            key_id=f"job:{job_id}", name=f"job-{job_id}", role=Role.EDITOR, acting_as=requested_by
+        )
 
     def require(self, role: Role, action: str) -> None:
         """Raise FORBIDDEN unless this principal holds at least `role`."""

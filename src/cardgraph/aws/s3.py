@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cardgraph.aws.clients import AwsClients
-from cardgraph.errors import BadRequestError, FieldProblem, ValidationFailedError
+from cardgraph.errors import BadRequestError, FieldProblem, NotFoundError, ValidationFailedError
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +78,35 @@ class S3:
         body: bytes = await asyncio.to_thread(response["Body"].read)
         return body
 
+    async def read_capped(self, location: S3Location, limit: int) -> tuple[bytes, str]:
+        """Stream an object into memory, refusing it past `limit` bytes; return bytes and ETag."""
+        return await asyncio.to_thread(self._read_capped, location, limit)
+
+    def _read_capped(self, location: S3Location, limit: int) -> tuple[bytes, str]:
+        client = self._client()
+        try:
+            response = client.get_object(Bucket=location.bucket, Key=location.key)
+        except client.exceptions.NoSuchKey:
+            raise NotFoundError(f"no object at {location.uri}") from None
+        except client.exceptions.ClientError as error:
+            code = error.response.get("Error", {}).get("Code", "")
+            if code in ("NoSuchBucket", "404", "AccessDenied", "403"):
+                raise NotFoundError(f"cannot read {location.uri} ({code})") from None
+            raise
+        body = response["Body"]
+        try:
+            if response.get("ContentLength", 0) > limit:
+                raise _too_large(location, limit)
+            chunks, size = [], 0
+            for chunk in body.iter_chunks(64 * 1024):
+                size += len(chunk)
+                if size > limit:  # the declared length may be absent or wrong
+                    raise _too_large(location, limit)
+                chunks.append(chunk)
+        finally:
+            body.close()
+        return b"".join(chunks), str(response.get("ETag", "")).strip('"')
+
     async def exists(self, location: S3Location) -> bool:
         """Whether an object exists."""
         client = self._client()
@@ -101,6 +130,12 @@ class S3:
             ExpiresIn=expires_s,
         )
         return url
+
+
+def _too_large(location: S3Location, limit: int) -> ValidationFailedError:
+    return ValidationFailedError(
+        [FieldProblem("s3Uri", f"{location.uri} is larger than the {limit}-byte limit")]
+    )
 
 
 def require_configured(bucket: str | None) -> str:

@@ -64,6 +64,11 @@ class CardRepository:
         doc = await self._versions.find_one({"_id": _version_id(card.id, number)})
         return _version(doc, card.name) if doc else None
 
+    async def version_of_job(self, card: Card, job_id: str) -> CardVersion | None:
+        """The version a job created, if it created one (redelivered jobs find it here)."""
+        doc = await self._versions.find_one({"card_id": card.id, "job_id": job_id})
+        return _version(doc, card.name) if doc else None
+
     async def list_versions(
         self, card: Card, after_number: int | None, limit: int
     ) -> list[CardVersion]:

@@ -114,6 +114,10 @@ class CardService:
         normalised = validate_content(content)
         content_sha = sha256_hex(canonical_json(normalised))
         card = await self.require_card(name)
+        if job_id is not None:
+            done = await self._repository.version_of_job(card, job_id)
+            if done is not None:  # a redelivered job: its version exists already
+                return done
         for _ in range(MAX_WRITE_ATTEMPTS):
             latest = await self.latest_version(card)
             if expected_version is not None and latest.number != expected_version:

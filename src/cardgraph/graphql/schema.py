@@ -21,6 +21,7 @@ from strawberry.types import ExecutionContext
 from cardgraph.graphql.access.resolvers import AccessMutation, AccessQuery
 from cardgraph.graphql.cards.resolvers import CardMutation, CardQuery
 from cardgraph.graphql.errors import CodedErrors
+from cardgraph.graphql.jobs.metrics import MetricsMutation
 from cardgraph.graphql.jobs.resolvers import JobMutation, JobQuery
 from cardgraph.graphql.jobs.subscriptions import Subscription as JobSubscription
 from cardgraph.settings import Settings
@@ -32,7 +33,7 @@ class Query(CardQuery, JobQuery, AccessQuery):
 
 
 @strawberry.type(description="Change cards and API keys; start and cancel jobs.")
-class Mutation(CardMutation, JobMutation, AccessMutation):
+class Mutation(CardMutation, JobMutation, MetricsMutation, AccessMutation):
     """Every mutation, merged from the domains."""
 
 

@@ -73,6 +73,7 @@ class CardgraphGraphQL(GraphQL[Context, None]):
             graphql_ide="graphiql" if graphql_ide else None,
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
             max_subscriptions_per_connection=20,
+            multipart_uploads_enabled=True,
         )
         self._services = services
         self._hub = hub
@@ -106,6 +107,9 @@ class CardgraphGraphQL(GraphQL[Context, None]):
             request_id = _request_id(request)
             logger.exception("unexpected error outside execution (request %s)", request_id)
             response = error_response(InternalError(request_id))
+        finally:
+            # Closes uploaded files of multipart requests, whatever happened.
+            await request.close()
         await response(scope, receive, send)
 
     async def process_result(

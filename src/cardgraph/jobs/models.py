@@ -13,6 +13,7 @@ class JobKind(StrEnum):
 
     EXPORT_CARD_PDF = "EXPORT_CARD_PDF"
     EXPORT_CARDS = "EXPORT_CARDS"
+    INGEST_METRICS = "INGEST_METRICS"
 
 
 class JobState(StrEnum):

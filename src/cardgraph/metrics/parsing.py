@@ -117,7 +117,7 @@ def _clarify_bias(document: Any) -> list[Group]:
 
 def _clarify_explainability(document: Any) -> list[Group]:
     explanations = _object(_object(document, "$").get("explanations"), "$.explanations")
-    groups = []
+    groups: list[Group] = []
     for method, by_label in explanations.items():
         if method == "pdp" or not isinstance(by_label, dict):
             continue
