@@ -36,6 +36,13 @@ def ingest_metrics(job_id: str) -> None:
     runtime().run(services.job_runner.run(job_id, services.metrics.run))
 
 
+@celery_app.task(name=names.AUTOPOPULATE, base=JobTask)
+def autopopulate(job_id: str) -> None:
+    """Fill a card from SageMaker."""
+    services = runtime().services
+    runtime().run(services.job_runner.run(job_id, services.autopopulation.run))
+
+
 @celery_app.task(name=names.RECONCILE_JOBS)
 def reconcile_jobs() -> list[str]:
     """Re-send jobs still QUEUED long after their task was sent (a lost message)."""

@@ -11,8 +11,10 @@ from cardgraph.access.repository import ApiKeyRepository
 from cardgraph.access.service import ApiKeyService
 from cardgraph.artifacts.repository import ArtifactRepository
 from cardgraph.artifacts.store import ArtifactStore, LocalArtifactStore, S3ArtifactStore
+from cardgraph.autopopulate.service import Autopopulation
 from cardgraph.aws.clients import AwsClients
 from cardgraph.aws.s3 import S3
+from cardgraph.aws.sagemaker import SageMaker
 from cardgraph.cards.repository import CardRepository
 from cardgraph.cards.service import CardService
 from cardgraph.events.publisher import EventPublisher
@@ -40,6 +42,7 @@ class Services:
     pdf_export: PdfExport
     batch_export: BatchExport
     metrics: MetricsIngestion
+    autopopulation: Autopopulation
     events: EventPublisher
     queue: JobQueue | None
 
@@ -79,6 +82,7 @@ def build_services(
         metrics=MetricsIngestion(
             cards, s3, artifacts, settings.s3_buckets, settings.metrics_max_bytes
         ),
+        autopopulation=Autopopulation(cards, SageMaker(aws)),
         events=events,
         queue=queue,
     )

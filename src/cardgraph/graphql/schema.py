@@ -21,6 +21,7 @@ from strawberry.types import ExecutionContext
 from cardgraph.graphql.access.resolvers import AccessMutation, AccessQuery
 from cardgraph.graphql.cards.resolvers import CardMutation, CardQuery
 from cardgraph.graphql.errors import CodedErrors
+from cardgraph.graphql.jobs.autopopulate import AutopopulateMutation
 from cardgraph.graphql.jobs.metrics import MetricsMutation
 from cardgraph.graphql.jobs.resolvers import JobMutation, JobQuery
 from cardgraph.graphql.jobs.subscriptions import Subscription as JobSubscription
@@ -33,7 +34,7 @@ class Query(CardQuery, JobQuery, AccessQuery):
 
 
 @strawberry.type(description="Change cards and API keys; start and cancel jobs.")
-class Mutation(CardMutation, JobMutation, MetricsMutation, AccessMutation):
+class Mutation(CardMutation, JobMutation, MetricsMutation, AutopopulateMutation, AccessMutation):
     """Every mutation, merged from the domains."""
 
 

@@ -15,6 +15,7 @@ from cardgraph.graphql.cards.content_inputs import CardContentInput
 from cardgraph.graphql.cards.content_mapping import content_from_input
 from cardgraph.graphql.cards.content_types import RiskRating
 from cardgraph.graphql.cards.types import CardSortField, CardStatus, SortDirection
+from cardgraph.graphql.jobs.autopopulate import AutopopulateSources
 
 
 @strawberry.input(description="Conditions on listed cards; all given conditions must hold.")
@@ -106,6 +107,11 @@ class CreateCardInput(ContentForms):
         default=None,
         description="KMS key (id or ARN) that encrypts the card's exports in S3 (SageMaker's "
         "SecurityConfig.KmsKeyId); fixed at creation.",
+    )
+    autopopulate: AutopopulateSources | None = strawberry.field(
+        default=None,
+        description="Also fill the new card from SageMaker: an AUTOPOPULATE job starts right "
+        "after version 1 (see `Card.jobs`).",
     )
 
     def resolved_content(self) -> Any:

@@ -14,6 +14,7 @@ from cardgraph.graphql.cards.inputs import (
 )
 from cardgraph.graphql.cards.types import CardType, CardVersionType
 from cardgraph.graphql.context import Info
+from cardgraph.graphql.jobs.autopopulate import start_autopopulation
 from cardgraph.graphql.pagination import Connection, to_connection
 from cardgraph.pagination import page_size
 
@@ -53,6 +54,8 @@ class CardMutation:
     @strawberry.mutation(description="Create a card; returns version 1. Needs editor.")
     async def create_card(self, info: Info, input: CreateCardInput) -> CardVersionType:
         """Create a card."""
+        if input.autopopulate is not None:
+            input.autopopulate.job_input()  # refuse an empty source list before creating
         version = await info.context.services.cards.create_card(
             input.name,
             input.resolved_content(),
@@ -60,6 +63,8 @@ class CardMutation:
             status=input.status,
             kms_key_id=input.kms_key_id,
         )
+        if input.autopopulate is not None:
+            await start_autopopulation(info, input.name, input.autopopulate)
         return CardVersionType(version=version)
 
     @strawberry.mutation(

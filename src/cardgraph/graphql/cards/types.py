@@ -13,7 +13,9 @@ from cardgraph.cards import models
 from cardgraph.graphql.cards.content_mapping import content_to_output
 from cardgraph.graphql.cards.content_types import CardContent, RiskRating
 from cardgraph.graphql.context import Info
+from cardgraph.graphql.jobs.types import JobType
 from cardgraph.graphql.pagination import Connection, to_connection
+from cardgraph.jobs.models import JobFilter
 from cardgraph.pagination import page_size
 
 CardStatus = strawberry.enum(
@@ -186,6 +188,20 @@ class CardType:
         """A version by number."""
         found = await info.context.services.cards.version(self.card, number)
         return CardVersionType(version=found) if found else None
+
+    @strawberry.field(
+        description="Jobs about this card (exports, metrics, autopopulation), newest first."
+    )
+    async def jobs(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[JobType]:
+        """The card's jobs."""
+        settings = info.context.services.settings
+        size = page_size(first, settings.page_size_default, settings.page_size_max)
+        page = await info.context.services.jobs.list_jobs(
+            JobFilter(card_name=self.card.name), size, after
+        )
+        return to_connection(page, lambda j: JobType(job=j))
 
     @strawberry.field(description="All versions, oldest first.")
     async def versions(

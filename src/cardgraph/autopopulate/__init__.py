@@ -1,0 +1,1 @@
+"""Autopopulation: SageMaker resources mapped into card content (mapping is pure)."""

@@ -1,0 +1,74 @@
+"""AUTOPOPULATE: describe SageMaker resources, fill a card's empty fields, one new version."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from cardgraph.access.models import Principal
+from cardgraph.autopopulate import mapping
+from cardgraph.autopopulate.merge import fill_empty
+from cardgraph.aws.sagemaker import SageMaker
+from cardgraph.cards.models import VersionSource
+from cardgraph.cards.service import CardService
+from cardgraph.errors import BadRequestError
+from cardgraph.jobs.runner import JobContext
+
+SOURCES = ("modelName", "trainingJobName", "modelPackageArn")
+
+
+def sources_of(given: dict[str, Any]) -> dict[str, str]:
+    """The SageMaker sources named in a request; BAD_REQUEST when there is none."""
+    sources = {key: given[key] for key in SOURCES if given.get(key)}
+    if not sources:
+        raise BadRequestError("name at least one of modelName, trainingJobName, modelPackageArn")
+    return sources
+
+
+class Autopopulation:
+    """Maps SageMaker's view of a model into its card without overwriting people's words."""
+
+    def __init__(self, cards: CardService, sagemaker: SageMaker) -> None:
+        self._cards = cards
+        self._sagemaker = sagemaker
+
+    async def describe(self, sources: dict[str, str]) -> dict[str, Any]:
+        """Content proposed by SageMaker for the given sources."""
+        proposed: dict[str, Any] = {}
+        if "modelName" in sources:
+            model = await self._sagemaker.describe_model(sources["modelName"])
+            proposed["model_overview"] = mapping.model_overview(model)
+        if "trainingJobName" in sources:
+            job = await self._sagemaker.describe_training_job(sources["trainingJobName"])
+            proposed["training_details"] = mapping.training_details(job)
+        if "modelPackageArn" in sources:
+            package = await self._sagemaker.describe_model_package(sources["modelPackageArn"])
+            proposed["model_package_details"] = mapping.model_package_details(package)
+        return proposed
+
+    async def run(self, context: JobContext) -> dict[str, Any]:
+        """Describe, merge into the latest content, and write one version if anything changed."""
+        job = context.job
+        sources = sources_of(job.input)
+        await context.progress(0.2, f"describing {', '.join(sources.values())}")
+        proposed = await self.describe(sources)
+        card = await self._cards.require_card(job.input["name"])
+        latest = await self._cards.latest_version(card)
+        merged, conflicts = fill_empty(latest.content, proposed)
+        await context.progress(0.7, f"{len(conflicts)} field(s) kept as written")
+        version = latest
+        if merged != latest.content:
+            version = await self._cards.update_content(
+                card.name,
+                merged,
+                Principal.for_job(job.id, job.requested_by),
+                source=VersionSource.AUTOPOPULATE,
+                job_id=job.id,
+            )
+        return {
+            "cardName": card.name,
+            "version": version.number,
+            "changed": version.number != latest.number,
+            "conflicts": [dataclasses.asdict(c) for c in conflicts],
+            "sources": sources,
+        }
