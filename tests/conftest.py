@@ -72,6 +72,7 @@ def settings(
         export_part_size=2,
         aws_endpoint_url=moto_url,
         s3_buckets=("metrics",),
+        package_auto_create_cards=True,
     )
 
 

@@ -11,6 +11,22 @@ from cardgraph.jobs import names
 from cardgraph.settings import Settings, get_settings
 
 
+def beat_schedule(settings: Settings) -> dict[str, dict[str, object]]:
+    """Periodic tasks: the lost-job reconciler and, if enabled, the package sync."""
+    schedule: dict[str, dict[str, object]] = {
+        "reconcile-jobs": {
+            "task": names.RECONCILE_JOBS,
+            "schedule": float(settings.reconcile_interval_s),
+        },
+    }
+    if settings.package_sync_interval_s:
+        schedule["sync-model-packages"] = {
+            "task": names.SCHEDULE_PACKAGE_SYNC,
+            "schedule": float(settings.package_sync_interval_s),
+        }
+    return schedule
+
+
 def create_celery(settings: Settings) -> Celery:
     """Build the Celery app: late acks, prefetch 1, time limits below the visibility timeout."""
     app = Celery("cardgraph", broker=settings.redis_url, include=["workers.tasks"])
@@ -21,12 +37,7 @@ def create_celery(settings: Settings) -> Celery:
             "cardgraph.render.*": {"queue": names.RENDER_QUEUE},
             "cardgraph.io.*": {"queue": names.IO_QUEUE},
         },
-        beat_schedule={
-            "reconcile-jobs": {
-                "task": names.RECONCILE_JOBS,
-                "schedule": float(settings.reconcile_interval_s),
-            },
-        },
+        beat_schedule=beat_schedule(settings),
         task_acks_late=True,
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,

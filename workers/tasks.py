@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from cardgraph.jobs import names
+from cardgraph.jobs.models import JobKind
+from cardgraph.packages.service import SCHEDULER
 from workers.base import JobTask
 from workers.celery_app import celery_app
 from workers.runtime import runtime
@@ -41,6 +43,27 @@ def autopopulate(job_id: str) -> None:
     """Fill a card from SageMaker."""
     services = runtime().services
     runtime().run(services.job_runner.run(job_id, services.autopopulation.run))
+
+
+@celery_app.task(name=names.SYNC_MODEL_PACKAGES, base=JobTask)
+def sync_model_packages(job_id: str) -> None:
+    """Follow the model registry."""
+    services = runtime().services
+    runtime().run(services.job_runner.run(job_id, services.packages.sync))
+
+
+@celery_app.task(name=names.SCHEDULE_PACKAGE_SYNC)
+def schedule_package_sync() -> str | None:
+    """Start a sync job of every known package group (periodic, from beat)."""
+    return runtime().run(_schedule_package_sync())
+
+
+async def _schedule_package_sync() -> str | None:
+    services = runtime().services
+    if not await services.packages.packages.groups():
+        return None  # nothing mirrored yet: no job, no noise
+    job = await services.jobs.start(JobKind.SYNC_MODEL_PACKAGES, {"groupName": None}, SCHEDULER)
+    return job.id
 
 
 @celery_app.task(name=names.RECONCILE_JOBS)

@@ -24,6 +24,8 @@ from cardgraph.jobs.repository import JobRepository
 from cardgraph.jobs.runner import JobRunner
 from cardgraph.jobs.service import JobService
 from cardgraph.metrics.service import MetricsIngestion
+from cardgraph.packages.repository import ModelPackageRepository
+from cardgraph.packages.service import PackageService
 from cardgraph.rendering.service import ArtifactWriter, PdfExport
 from cardgraph.settings import Settings
 from cardgraph.storage.mongo import Document
@@ -43,6 +45,7 @@ class Services:
     batch_export: BatchExport
     metrics: MetricsIngestion
     autopopulation: Autopopulation
+    packages: PackageService
     events: EventPublisher
     queue: JobQueue | None
 
@@ -59,6 +62,7 @@ def build_services(
     queue = JobQueue(settings) if settings.redis_url else None
     aws = AwsClients(settings)
     s3 = S3(aws)
+    sagemaker = SageMaker(aws)
     store: ArtifactStore = (
         S3ArtifactStore(
             s3, settings.artifact_bucket, settings.artifact_prefix, settings.download_url_expiry_s
@@ -82,7 +86,10 @@ def build_services(
         metrics=MetricsIngestion(
             cards, s3, artifacts, settings.s3_buckets, settings.metrics_max_bytes
         ),
-        autopopulation=Autopopulation(cards, SageMaker(aws)),
+        autopopulation=Autopopulation(cards, sagemaker),
+        packages=PackageService(
+            cards, ModelPackageRepository(db), sagemaker, settings.package_auto_create_cards
+        ),
         events=events,
         queue=queue,
     )

@@ -62,6 +62,12 @@ class Settings(BaseSettings):
     download_url_expiry_s: int = Field(
         3600, ge=60, le=604800, description="Lifetime of presigned S3 download URLs."
     )
+    package_sync_interval_s: int = Field(
+        900, ge=0, description="How often beat syncs known package groups (0: never)."
+    )
+    package_auto_create_cards: bool = Field(
+        False, description="Sync gives a new package version without a card a card of its own."
+    )
     aws_region: str = Field("us-east-1", description="AWS region; also used in card ARNs.")
     aws_account_id: str = Field(
         "000000000000", pattern=r"^\d{12}$", description="Account id used in card ARNs."

@@ -24,7 +24,8 @@ def _is_missing(error: ClientError) -> bool:
     details = error.response.get("Error", {})
     code, message = details.get("Code", ""), details.get("Message", "").lower()
     return code in ("ResourceNotFound", "ResourceNotFoundException") or (
-        code == "ValidationException" and ("not find" in message or "does not exist" in message)
+        code == "ValidationException"
+        and any(words in message for words in ("not find", "not found", "does not exist"))
     )
 
 

@@ -25,16 +25,24 @@ from cardgraph.graphql.jobs.autopopulate import AutopopulateMutation
 from cardgraph.graphql.jobs.metrics import MetricsMutation
 from cardgraph.graphql.jobs.resolvers import JobMutation, JobQuery
 from cardgraph.graphql.jobs.subscriptions import Subscription as JobSubscription
+from cardgraph.graphql.packages.resolvers import PackageMutation, PackageQuery
 from cardgraph.settings import Settings
 
 
 @strawberry.type(description="Read cards, versions, jobs and API keys.")
-class Query(CardQuery, JobQuery, AccessQuery):
+class Query(CardQuery, JobQuery, PackageQuery, AccessQuery):
     """Every query, merged from the domains."""
 
 
 @strawberry.type(description="Change cards and API keys; start and cancel jobs.")
-class Mutation(CardMutation, JobMutation, MetricsMutation, AutopopulateMutation, AccessMutation):
+class Mutation(
+    CardMutation,
+    JobMutation,
+    MetricsMutation,
+    AutopopulateMutation,
+    PackageMutation,
+    AccessMutation,
+):
     """Every mutation, merged from the domains."""
 
 

@@ -15,10 +15,13 @@ EXPORT_CARDS_FINISH = "cardgraph.render.export_cards_finish"
 RECONCILE_JOBS = "cardgraph.io.reconcile_jobs"
 INGEST_METRICS = "cardgraph.io.ingest_metrics"
 AUTOPOPULATE = "cardgraph.io.autopopulate"
+SYNC_MODEL_PACKAGES = "cardgraph.io.sync_model_packages"
+SCHEDULE_PACKAGE_SYNC = "cardgraph.io.schedule_package_sync"
 
 TASK_OF_KIND: dict[JobKind, tuple[str, str]] = {
     JobKind.EXPORT_CARD_PDF: (EXPORT_CARD_PDF, RENDER_QUEUE),
     JobKind.EXPORT_CARDS: (EXPORT_CARDS, RENDER_QUEUE),
     JobKind.INGEST_METRICS: (INGEST_METRICS, IO_QUEUE),
     JobKind.AUTOPOPULATE: (AUTOPOPULATE, IO_QUEUE),
+    JobKind.SYNC_MODEL_PACKAGES: (SYNC_MODEL_PACKAGES, IO_QUEUE),
 }

@@ -14,6 +14,7 @@ CARD_VERSIONS = "card_versions"
 API_KEYS = "api_keys"
 JOBS = "jobs"
 ARTIFACTS = "artifacts"
+MODEL_PACKAGES = "model_packages"
 
 Document = dict[str, Any]
 
@@ -40,6 +41,11 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("created_at", DESCENDING), ("_id", DESCENDING)], name="newest_first"),
         IndexModel([("card_name", ASCENDING), ("created_at", DESCENDING)], name="by_card"),
         IndexModel([("state", ASCENDING), ("sent_at", ASCENDING)], name="by_state_sent"),
+    ],
+    MODEL_PACKAGES: [
+        # One card per package version: a linked package carries its card's id, unique.
+        IndexModel([("card_id", ASCENDING)], unique=True, sparse=True, name="card_unique"),
+        IndexModel([("group_name", ASCENDING), ("version", DESCENDING)], name="by_group"),
     ],
     ARTIFACTS: [
         # Same card version, same template, same format: one artifact (re-renders reuse it).

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
-from typing import cast
+from typing import TYPE_CHECKING, Annotated, cast
 
 import strawberry
 from strawberry.scalars import JSON
@@ -17,6 +17,9 @@ from cardgraph.graphql.jobs.types import JobType
 from cardgraph.graphql.pagination import Connection, to_connection
 from cardgraph.jobs.models import JobFilter
 from cardgraph.pagination import page_size
+
+if TYPE_CHECKING:
+    from cardgraph.graphql.packages.types import ModelPackageType
 
 CardStatus = strawberry.enum(
     models.CardStatus,
@@ -202,6 +205,16 @@ class CardType:
             JobFilter(card_name=self.card.name), size, after
         )
         return to_connection(page, lambda j: JobType(job=j))
+
+    @strawberry.field(description="The model package version this card documents, if linked.")
+    async def model_package(
+        self, info: Info
+    ) -> Annotated[ModelPackageType, strawberry.lazy("cardgraph.graphql.packages.types")] | None:
+        """Linked package."""
+        from cardgraph.graphql.packages.types import ModelPackageType
+
+        found = await info.context.services.packages.packages.of_card(self.card.id)
+        return ModelPackageType(package=found) if found else None
 
     @strawberry.field(description="All versions, oldest first.")
     async def versions(

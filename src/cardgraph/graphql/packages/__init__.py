@@ -1,0 +1,1 @@
+"""GraphQL types and resolvers of model packages."""

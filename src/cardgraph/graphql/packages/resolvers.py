@@ -1,0 +1,66 @@
+"""Model package queries and mutations."""
+
+from __future__ import annotations
+
+import strawberry
+
+from cardgraph.graphql.cards.types import CardType
+from cardgraph.graphql.context import Info
+from cardgraph.graphql.jobs.types import JobType
+from cardgraph.graphql.packages.types import ModelPackageType
+from cardgraph.graphql.pagination import Connection, to_connection
+from cardgraph.jobs.models import JobKind
+from cardgraph.pagination import page_size
+
+
+@strawberry.type
+class PackageQuery:
+    """Model package queries."""
+
+    @strawberry.field(description="A mirrored model package version by ARN.")
+    async def model_package(self, info: Info, arn: str) -> ModelPackageType | None:
+        """One package."""
+        found = await info.context.services.packages.packages.get(arn)
+        return ModelPackageType(package=found) if found else None
+
+    @strawberry.field(description="Mirrored model package versions, of one group or all.")
+    async def model_packages(
+        self,
+        info: Info,
+        group_name: str | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[ModelPackageType]:
+        """Package list."""
+        settings = info.context.services.settings
+        size = page_size(first, settings.page_size_default, settings.page_size_max)
+        page = await info.context.services.packages.page(group_name, size, after)
+        return to_connection(page, lambda p: ModelPackageType(package=p))
+
+
+@strawberry.type
+class PackageMutation:
+    """Model package mutations."""
+
+    @strawberry.mutation(
+        description="Link a card to a model package version (one card per package version: "
+        "CONFLICT when another card holds it); the card then documents the package in "
+        "`model_package_details`. Needs editor."
+    )
+    async def link_model_package(self, info: Info, name: str, model_package_arn: str) -> CardType:
+        """Link a package."""
+        card = await info.context.services.packages.link(
+            name, model_package_arn, info.context.actor
+        )
+        return CardType(card=card)
+
+    @strawberry.mutation(
+        description="Read a package group (or every known group) from the registry in a "
+        "worker; linked cards whose package changed get a new version. Needs editor."
+    )
+    async def sync_model_packages(self, info: Info, group_name: str | None = None) -> JobType:
+        """Start a sync."""
+        job = await info.context.services.jobs.start(
+            JobKind.SYNC_MODEL_PACKAGES, {"groupName": group_name}, info.context.actor
+        )
+        return JobType(job=job)

@@ -1,0 +1,176 @@
+"""Linking cards to model package versions, and following the registry (sync jobs)."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from typing import Any
+
+from cardgraph.access.models import Principal, Role
+from cardgraph.autopopulate.mapping import model_package_details
+from cardgraph.aws.sagemaker import SageMaker
+from cardgraph.cards.models import Card, CardStatus, VersionSource
+from cardgraph.cards.service import CardService
+from cardgraph.clock import utc_now_ms
+from cardgraph.errors import ArchivedError, ConflictError
+from cardgraph.jobs.runner import JobContext
+from cardgraph.packages.models import ModelPackage, details_hash
+from cardgraph.packages.repository import ModelPackageRepository
+from cardgraph.pagination import Page, decode_cursor, encode_cursor
+
+INHERITED_SECTIONS = ("intended_uses", "business_details", "additional_information")
+SCHEDULER = Principal(
+    key_id="scheduler", name="scheduler", role=Role.EDITOR, acting_as="system:package-sync"
+)
+
+
+def card_name_for(group: str, version: int | None) -> str:
+    """A valid card name for a package version: `<group>-v<version>`, within 63 characters."""
+    suffix = f"-v{version or 0}"
+    base = re.sub(r"[^a-zA-Z0-9-]", "-", group).strip("-")[: 63 - len(suffix)].rstrip("-")
+    return f"{base or 'package'}{suffix}"
+
+
+class PackageService:
+    """The mirror of the model registry and its one-to-one links to cards."""
+
+    def __init__(
+        self,
+        cards: CardService,
+        packages: ModelPackageRepository,
+        sagemaker: SageMaker,
+        auto_create_cards: bool,
+    ) -> None:
+        self._cards = cards
+        self.packages = packages
+        self._sagemaker = sagemaker
+        self._auto_create = auto_create_cards
+
+    async def refresh(self, arn: str) -> tuple[ModelPackage, ModelPackage | None]:
+        """Describe a package and update the mirror; return it and its previous state."""
+        response = await self._sagemaker.describe_model_package(arn)
+        details = model_package_details(response)
+        package = ModelPackage(
+            arn=response.get("ModelPackageArn", arn),
+            group_name=response.get("ModelPackageGroupName"),
+            version=response.get("ModelPackageVersion"),
+            details=details,
+            details_sha256=details_hash(details, response.get("ModelMetrics")),
+            synced_at=utc_now_ms(),
+        )
+        previous = await self.packages.upsert(package)
+        if previous is not None:  # the upsert kept the link; so does the returned value
+            package = dataclasses.replace(
+                package, card_id=previous.card_id, card_name=previous.card_name
+            )
+        return package, previous
+
+    async def link(self, name: str, arn: str, actor: Principal) -> Card:
+        """Link a card to a package version (one-to-one) and document the package in it."""
+        actor.require(Role.EDITOR, "linking model packages")
+        card = await self._cards.require_card(name)
+        if (await self._cards.latest_version(card)).status is CardStatus.ARCHIVED:
+            raise ArchivedError(f"card {name!r} is archived")
+        package, _ = await self.refresh(arn)
+        if package.card_id not in (None, card.id):
+            raise ConflictError(
+                f"model package {package.arn} is already linked to card {package.card_name!r}"
+            )
+        # One package per card too: the card's previous package is freed first, since the
+        # unique index on the link would refuse the card holding two.
+        await self.packages.unlink_others(card.id, package.arn)
+        if not await self.packages.link(package.arn, card.id, card.name):
+            raise ConflictError(f"model package {package.arn} was just linked to another card")
+        await self._document(card.name, package, actor, job_id=None)
+        return await self._cards.require_card(name)
+
+    async def _document(
+        self, card_name: str, package: ModelPackage, actor: Principal, job_id: str | None
+    ) -> int | None:
+        """Write the package's details into the card; the new version number, if any."""
+        card = await self._cards.require_card(card_name)
+        latest = await self._cards.latest_version(card)
+        if latest.content.get("model_package_details") == package.details:
+            return None
+        version = await self._cards.update_content(
+            card_name,
+            {**latest.content, "model_package_details": package.details},
+            actor,
+            source=VersionSource.PACKAGE_SYNC,
+            job_id=job_id,
+        )
+        return version.number
+
+    async def page(self, group: str | None, first: int, after: str | None) -> Page[ModelPackage]:
+        """Mirrored packages, by ARN."""
+        after_arn = None
+        if after is not None:
+            key = decode_cursor(after)
+            after_arn = str(key[0]) if key else None
+        found = await self.packages.in_group(group, after_arn, first + 1)
+        return Page(
+            items=[(p, encode_cursor([p.arn])) for p in found[:first]],
+            has_next_page=len(found) > first,
+            total_count=await self.packages.count(group),
+        )
+
+    async def sync(self, context: JobContext) -> dict[str, Any]:
+        """Follow the registry: refresh every package; update or create the cards concerned."""
+        job = context.job
+        groups = (
+            [job.input["groupName"]] if job.input.get("groupName") else await self.packages.groups()
+        )
+        summaries = [
+            s for group in groups for s in await self._sagemaker.list_model_packages(group)
+        ]
+        actor = Principal.for_job(job.id, job.requested_by)
+        updated, created = [], []
+        for index, summary in enumerate(summaries, start=1):
+            package, previous = await self.refresh(summary["ModelPackageArn"])
+            if package.card_name and (
+                previous is None or previous.details_sha256 != package.details_sha256
+            ):
+                number = await self._follow(package, actor, f"{job.id}:{package.arn}")
+                if number is not None:
+                    updated.append({"card": package.card_name, "version": number})
+            elif package.card_name is None and previous is None and self._auto_create:
+                name = await self._create_card(package, actor)
+                if name is not None:
+                    created.append({"card": name, "modelPackageArn": package.arn})
+            await context.progress(index / max(len(summaries), 1) * 0.95, f"synced {package.arn}")
+        return {
+            "groups": groups,
+            "packages": len(summaries),
+            "updatedCards": updated,
+            "createdCards": created,
+        }
+
+    async def _follow(self, package: ModelPackage, actor: Principal, job_id: str) -> int | None:
+        assert package.card_name is not None
+        try:
+            return await self._document(package.card_name, package, actor, job_id)
+        except ArchivedError:
+            return None  # an archived card keeps documenting what it documented
+
+    async def _create_card(self, package: ModelPackage, actor: Principal) -> str | None:
+        group = package.group_name or "package"
+        content: dict[str, Any] = {}
+        newest = await self.packages.newest_linked_in_group(group)
+        if newest is not None and newest.card_name is not None:
+            source = await self._cards.find_card(newest.card_name)
+            if source is not None:
+                latest = (await self._cards.latest_version(source)).content
+                content = {k: latest[k] for k in INHERITED_SECTIONS if k in latest}
+        name = card_name_for(group, package.version)
+        try:
+            await self._cards.create_card(
+                name,
+                {**content, "model_package_details": package.details},
+                actor,
+                source=VersionSource.PACKAGE_SYNC,
+            )
+        except ConflictError:
+            return None  # a card of that name exists (a redelivered sync made it)
+        card = await self._cards.require_card(name)
+        await self.packages.link(package.arn, card.id, card.name)
+        return name
