@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -18,6 +19,7 @@ pytestmark = pytest.mark.usefixtures("worker")
 LINK = """mutation($n: String!, $arn: String!) { linkModelPackage(name: $n, modelPackageArn: $arn) {
   name modelPackage { arn groupName version approvalStatus card { name } } } }"""
 SYNC = f"mutation($g: String) {{ syncModelPackages(groupName: $g) {{ {JOB_FIELDS} }} }}"
+EXAMPLES = Path(__file__).parent / "data" / "reference" / "metric_examples"
 SPEC = {
     "Containers": [{"Image": "123.dkr.ecr.us-east-1.amazonaws.com/xgb:1"}],
     "SupportedContentTypes": ["text/csv"],
@@ -143,3 +145,39 @@ def test_beat_schedules_the_package_sync(settings: Settings) -> None:
     assert schedule["sync-model-packages"]["schedule"] == settings.package_sync_interval_s
     off = beat_schedule(settings.model_copy(update={"package_sync_interval_s": 0}))
     assert "sync-model-packages" not in off
+
+
+def test_package_metric_reports_become_evaluations(
+    editor: GraphQLClient, moto_url: str, card_name: str
+) -> None:
+    s3 = boto3.client("s3", endpoint_url=moto_url, region_name="us-east-1")
+    s3.create_bucket(Bucket="metrics")
+    report = (EXAMPLES / "model_monitor_model_quality_regression.json").read_bytes()
+    s3.put_object(Bucket="metrics", Key="pkg/quality.json", Body=report)
+    client = boto3.client("sagemaker", endpoint_url=moto_url, region_name="us-east-1")
+    group = f"grp{uuid.uuid4().hex[:8]}"
+    client.create_model_package_group(ModelPackageGroupName=group)
+    arn = client.create_model_package(
+        ModelPackageGroupName=group,
+        InferenceSpecification=SPEC,
+        ModelMetrics={
+            "ModelQuality": {
+                "Statistics": {
+                    "ContentType": "application/json",
+                    "S3Uri": "s3://metrics/pkg/quality.json",
+                }
+            },
+            "Bias": {
+                "Report": {"ContentType": "application/json", "S3Uri": "s3://not-allowed/bias.json"}
+            },
+        },
+    )["ModelPackageArn"]
+    create_card(editor, card_name, {})
+    editor.data(LINK, {"n": card_name, "arn": arn})
+    card = get_card(editor, card_name)
+    assert card is not None
+    evaluations = card["latestVersion"]["contentJson"]["evaluation_details"]
+    # The allow-listed report became an evaluation; the other bucket was not read.
+    assert [e["name"] for e in evaluations] == ["Model quality report"]
+    assert evaluations[0]["metric_groups"][0]["name"] == "regression_metrics"
+    assert evaluations[0]["metadata"]["source_uri"] == "s3://metrics/pkg/quality.json"

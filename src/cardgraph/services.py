@@ -72,6 +72,9 @@ def build_services(
     )
     artifacts = ArtifactWriter(ArtifactRepository(db), store, settings.base_url)
     job_runner = JobRunner(jobs_repository, events)
+    metrics = MetricsIngestion(
+        cards, s3, artifacts, settings.s3_buckets, settings.metrics_max_bytes
+    )
     return Services(
         settings=settings,
         cards=cards,
@@ -83,12 +86,14 @@ def build_services(
         batch_export=BatchExport(
             cards, jobs_repository, job_runner, artifacts, queue, settings.export_part_size
         ),
-        metrics=MetricsIngestion(
-            cards, s3, artifacts, settings.s3_buckets, settings.metrics_max_bytes
-        ),
+        metrics=metrics,
         autopopulation=Autopopulation(cards, sagemaker),
         packages=PackageService(
-            cards, ModelPackageRepository(db), sagemaker, settings.package_auto_create_cards
+            cards,
+            ModelPackageRepository(db),
+            sagemaker,
+            metrics,
+            settings.package_auto_create_cards,
         ),
         events=events,
         queue=queue,

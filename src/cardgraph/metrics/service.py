@@ -30,6 +30,20 @@ class MetricsFile:
         return hashlib.sha256(self.data).hexdigest()
 
 
+def evaluation_entry(name: str, source: MetricsFile, file_type: MetricFileType) -> dict[str, Any]:
+    """An `evaluation_details` entry from a parsed file, recording where the file came from."""
+    return {
+        "name": name,
+        "metric_groups": parse_metric_file(source.data, file_type),
+        "metadata": {
+            "source_uri": source.source_uri[:1024],
+            "source_etag": source.etag,
+            "source_sha256": source.sha256,
+            "metric_file_type": file_type.value,
+        },
+    }
+
+
 def with_evaluation(content: dict[str, Any], evaluation: dict[str, Any]) -> dict[str, Any]:
     """Content with the evaluation of that name replaced in place, or appended."""
     evaluations = list(content.get("evaluation_details", []))
@@ -80,6 +94,12 @@ class MetricsIngestion:
         )
         return {"artifactId": artifact.id, "filename": artifact.filename, "sha256": sha}
 
+    async def evaluation_from_s3(
+        self, name: str, s3_uri: str, file_type: MetricFileType
+    ) -> dict[str, Any]:
+        """An evaluation entry parsed from an (allow-listed) S3 object."""
+        return evaluation_entry(name, await self._read({"s3Uri": s3_uri}), file_type)
+
     async def _read(self, job_input: dict[str, Any]) -> MetricsFile:
         if "s3Uri" in job_input:
             location = parse_s3_uri(job_input["s3Uri"], "s3Uri")
@@ -99,19 +119,11 @@ class MetricsIngestion:
         await context.progress(0.1, "reading the metrics file")
         source = await self._read(job_input)
         await context.progress(0.4, f"parsing {len(source.data)} bytes")
-        groups = parse_metric_file(source.data, MetricFileType(job_input["metricType"]))
+        evaluation = evaluation_entry(
+            job_input["evaluationName"], source, MetricFileType(job_input["metricType"])
+        )
         card = await self._cards.require_card(job_input["name"])
         latest = await self._cards.latest_version(card)
-        evaluation: dict[str, Any] = {
-            "name": job_input["evaluationName"],
-            "metric_groups": groups,
-            "metadata": {
-                "source_uri": source.source_uri[:1024],
-                "source_etag": source.etag,
-                "source_sha256": source.sha256,
-                "metric_file_type": job_input["metricType"],
-            },
-        }
         if job_input.get("evaluationJobArn"):
             evaluation["evaluation_job_arn"] = job_input["evaluationJobArn"]
         if job_input.get("datasets"):
@@ -128,7 +140,7 @@ class MetricsIngestion:
             "cardName": card.name,
             "version": version.number,
             "evaluationName": evaluation["name"],
-            "metricGroups": len(groups),
+            "metricGroups": len(evaluation["metric_groups"]),
             "sourceUri": source.source_uri,
             "etag": source.etag,
             "sha256": source.sha256,

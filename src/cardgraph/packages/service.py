@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 import re
 from typing import Any
 
@@ -12,11 +13,15 @@ from cardgraph.aws.sagemaker import SageMaker
 from cardgraph.cards.models import Card, CardStatus, VersionSource
 from cardgraph.cards.service import CardService
 from cardgraph.clock import utc_now_ms
-from cardgraph.errors import ArchivedError, ConflictError
+from cardgraph.errors import ArchivedError, CardgraphError, ConflictError
 from cardgraph.jobs.runner import JobContext
-from cardgraph.packages.models import ModelPackage, details_hash
+from cardgraph.metrics.parsing import MetricFileType
+from cardgraph.metrics.service import MetricsIngestion, with_evaluation
+from cardgraph.packages.models import ModelPackage, details_hash, metric_reports
 from cardgraph.packages.repository import ModelPackageRepository
 from cardgraph.pagination import Page, decode_cursor, encode_cursor
+
+logger = logging.getLogger("cardgraph.packages")
 
 INHERITED_SECTIONS = ("intended_uses", "business_details", "additional_information")
 SCHEDULER = Principal(
@@ -39,9 +44,11 @@ class PackageService:
         cards: CardService,
         packages: ModelPackageRepository,
         sagemaker: SageMaker,
+        metrics: MetricsIngestion,
         auto_create_cards: bool,
     ) -> None:
         self._cards = cards
+        self._metrics = metrics
         self.packages = packages
         self._sagemaker = sagemaker
         self._auto_create = auto_create_cards
@@ -56,6 +63,7 @@ class PackageService:
             version=response.get("ModelPackageVersion"),
             details=details,
             details_sha256=details_hash(details, response.get("ModelMetrics")),
+            metrics=response.get("ModelMetrics") or {},
             synced_at=utc_now_ms(),
         )
         previous = await self.packages.upsert(package)
@@ -87,17 +95,25 @@ class PackageService:
     async def _document(
         self, card_name: str, package: ModelPackage, actor: Principal, job_id: str | None
     ) -> int | None:
-        """Write the package's details into the card; the new version number, if any."""
+        """Write the package's details (and metric reports) into the card; the new version."""
         card = await self._cards.require_card(card_name)
         latest = await self._cards.latest_version(card)
-        if latest.content.get("model_package_details") == package.details:
+        content = {**latest.content, "model_package_details": package.details}
+        for name, uri, file_type in metric_reports(package.metrics):
+            try:
+                evaluation = await self._metrics.evaluation_from_s3(
+                    name, uri, MetricFileType(file_type)
+                )
+            except CardgraphError as error:
+                # A report cardgraph may not read (bucket not allow-listed, gone, malformed)
+                # leaves that evaluation as it was; the package details still update.
+                logger.warning("skipping %s of %s: %s", uri, package.arn, error.message)
+                continue
+            content = with_evaluation(content, evaluation)
+        if content == latest.content:
             return None
         version = await self._cards.update_content(
-            card_name,
-            {**latest.content, "model_package_details": package.details},
-            actor,
-            source=VersionSource.PACKAGE_SYNC,
-            job_id=job_id,
+            card_name, content, actor, source=VersionSource.PACKAGE_SYNC, job_id=job_id
         )
         return version.number
 
