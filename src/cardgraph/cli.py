@@ -15,10 +15,9 @@ from pathlib import Path
 import uvicorn
 
 from cardgraph.access.models import ApiKey, Role
-from cardgraph.access.repository import ApiKeyRepository
-from cardgraph.access.service import ApiKeyService
 from cardgraph.embedded import EmbeddedServer, start_mongodb, start_redis
 from cardgraph.jobs.names import QUEUES
+from cardgraph.services import build_services
 from cardgraph.settings import Settings, get_settings
 from cardgraph.storage.mongo import create_async_client, ensure_indexes
 
@@ -144,9 +143,9 @@ async def issue_api_key(settings: Settings, name: str, role: Role, by: str) -> t
     """Issue an API key directly in the database (bootstrap; no caller check)."""
     client = create_async_client(settings)
     try:
-        db = client[settings.mongodb_database]
-        await ensure_indexes(db)
-        return await ApiKeyService(ApiKeyRepository(db)).issue_key(name, role, created_by=by)
+        await ensure_indexes(client[settings.mongodb_database])
+        services = build_services(settings, client, None)
+        return await services.api_keys.issue_key(name, role, created_by=by)
     finally:
         await client.close()
 
@@ -154,8 +153,7 @@ async def issue_api_key(settings: Settings, name: str, role: Role, by: str) -> t
 async def _admin_key_is_valid(settings: Settings, secret: str) -> bool:
     client = create_async_client(settings)
     try:
-        service = ApiKeyService(ApiKeyRepository(client[settings.mongodb_database]))
-        principal = await service.authenticate(secret)
+        principal = await build_services(settings, client, None).api_keys.authenticate(secret)
     except Exception:  # an unknown, revoked or unreadable key: issue a new one
         return False
     finally:

@@ -50,6 +50,16 @@ class ValidationFailedError(CardgraphError):
         self.fields = problems
 
 
+class PolicyViolationError(CardgraphError):
+    """A governance policy forbids this change; `fields` says what is missing."""
+
+    code = "POLICY_VIOLATION"
+
+    def __init__(self, message: str, problems: list[FieldProblem]) -> None:
+        super().__init__(message)
+        self.fields = problems
+
+
 class ArchivedError(CardgraphError):
     """The card is archived and its content can no longer change."""
 

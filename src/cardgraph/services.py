@@ -11,6 +11,8 @@ from cardgraph.access.repository import ApiKeyRepository
 from cardgraph.access.service import ApiKeyService
 from cardgraph.artifacts.repository import ArtifactRepository
 from cardgraph.artifacts.store import ArtifactStore, LocalArtifactStore, S3ArtifactStore
+from cardgraph.audit.repository import AuditRepository
+from cardgraph.audit.service import AuditLog
 from cardgraph.autopopulate.service import Autopopulation
 from cardgraph.aws.clients import AwsClients
 from cardgraph.aws.s3 import S3
@@ -38,6 +40,7 @@ class Services:
     settings: Settings
     cards: CardService
     api_keys: ApiKeyService
+    audit: AuditLog
     jobs: JobService
     job_runner: JobRunner
     artifacts: ArtifactWriter
@@ -57,7 +60,14 @@ def build_services(
     db = mongo[settings.mongodb_database]
     arn_prefix = f"arn:aws:sagemaker:{settings.aws_region}:{settings.aws_account_id}:model-card/"
     events = EventPublisher(redis)
-    cards = CardService(CardRepository(db), arn_prefix=arn_prefix, events=events)
+    audit = AuditLog(AuditRepository(db))
+    cards = CardService(
+        CardRepository(db),
+        arn_prefix=arn_prefix,
+        audit=audit,
+        events=events,
+        high_risk_policy=settings.policy_high_risk_needs_evidence,
+    )
     jobs_repository = JobRepository(db)
     queue = JobQueue(settings) if settings.redis_url else None
     aws = AwsClients(settings)
@@ -78,8 +88,9 @@ def build_services(
     return Services(
         settings=settings,
         cards=cards,
-        api_keys=ApiKeyService(ApiKeyRepository(db)),
-        jobs=JobService(jobs_repository, queue, events),
+        api_keys=ApiKeyService(ApiKeyRepository(db), audit),
+        jobs=JobService(jobs_repository, queue, events, audit),
+        audit=audit,
         job_runner=job_runner,
         artifacts=artifacts,
         pdf_export=PdfExport(cards, artifacts, events, s3, settings.s3_buckets),
@@ -93,6 +104,7 @@ def build_services(
             ModelPackageRepository(db),
             sagemaker,
             metrics,
+            audit,
             settings.package_auto_create_cards,
         ),
         events=events,

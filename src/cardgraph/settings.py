@@ -68,6 +68,9 @@ class Settings(BaseSettings):
     package_auto_create_cards: bool = Field(
         False, description="Sync gives a new package version without a card a card of its own."
     )
+    policy_high_risk_needs_evidence: bool = Field(
+        True, description="High risk cards need an evaluation and intended uses to be approved."
+    )
     aws_region: str = Field("us-east-1", description="AWS region; also used in card ARNs.")
     aws_account_id: str = Field(
         "000000000000", pattern=r"^\d{12}$", description="Account id used in card ARNs."

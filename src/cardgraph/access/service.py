@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 from cardgraph.access.models import ApiKey, Principal, Role
 from cardgraph.access.repository import ApiKeyRepository
+from cardgraph.audit.service import AuditLog
 from cardgraph.errors import BadRequestError, NotFoundError, UnauthenticatedError
 
 KEY_PREFIX = "cg"
@@ -33,8 +34,9 @@ def parse_bearer(header: str | None) -> str:
 class ApiKeyService:
     """API key life cycle; `authenticate` turns a presented key into a principal."""
 
-    def __init__(self, repository: ApiKeyRepository) -> None:
+    def __init__(self, repository: ApiKeyRepository, audit: AuditLog) -> None:
         self._repository = repository
+        self._audit = audit
 
     async def authenticate(self, token: str) -> Principal:
         """Check a presented key; raise UNAUTHENTICATED if unknown, malformed or revoked."""
@@ -53,10 +55,17 @@ class ApiKeyService:
     async def create_key(self, name: str, role: Role, actor: Principal) -> tuple[ApiKey, str]:
         """Issue a key (admins only); returns the key and its secret, shown this once."""
         actor.require(Role.ADMIN, "creating API keys")
-        return await self.issue_key(name, role, created_by=actor.actor)
+        return await self._issue(name, role, actor)
 
     async def issue_key(self, name: str, role: Role, created_by: str) -> tuple[ApiKey, str]:
         """Issue a key without a caller check (bootstrap of the local admin key, tests)."""
+        bootstrap = Principal(
+            key_id="bootstrap", name=created_by, role=Role.ADMIN, acting_as=created_by
+        )
+        return await self._issue(name, role, bootstrap)
+
+    async def _issue(self, name: str, role: Role, actor: Principal) -> tuple[ApiKey, str]:
+        created_by = actor.actor
         name = name.strip()
         if not name or len(name) > MAX_KEY_NAME:
             raise BadRequestError(f"key name must have 1 to {MAX_KEY_NAME} characters")
@@ -66,6 +75,9 @@ class ApiKeyService:
             id=key_id, name=name, role=role, created_at=datetime.now(UTC), created_by=created_by
         )
         await self._repository.insert(key, _hash_secret(secret))
+        await self._audit.record(
+            actor, "createApiKey", details={"keyId": key.id, "name": key.name, "role": role.name}
+        )
         return key, f"{KEY_PREFIX}_{key_id}_{secret}"
 
     async def revoke_key(self, key_id: str, actor: Principal) -> ApiKey:
@@ -78,6 +90,9 @@ class ApiKeyService:
             return existing
         revoked = await self._repository.get(key_id)
         assert revoked is not None
+        await self._audit.record(
+            actor, "revokeApiKey", details={"keyId": key_id, "name": revoked.name}
+        )
         return revoked
 
     async def get_key(self, key_id: str) -> ApiKey:

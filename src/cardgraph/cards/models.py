@@ -10,7 +10,12 @@ from enum import StrEnum
 from functools import cached_property
 from typing import Any
 
-from cardgraph.errors import FieldProblem, InvalidTransitionError, ValidationFailedError
+from cardgraph.errors import (
+    FieldProblem,
+    InvalidTransitionError,
+    PolicyViolationError,
+    ValidationFailedError,
+)
 
 CARD_NAME_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
 
@@ -60,6 +65,23 @@ def check_kms_key_id(kms_key_id: str | None) -> None:
     if kms_key_id is not None and not 0 < len(kms_key_id) <= MAX_KMS_KEY_ID:
         raise ValidationFailedError(
             [FieldProblem("kmsKeyId", f"must have 1 to {MAX_KMS_KEY_ID} characters")]
+        )
+
+
+def check_approval_policy(content: dict[str, Any]) -> None:
+    """High-risk cards need evidence before approval: an evaluation and written intended uses."""
+    uses = content.get("intended_uses") or {}
+    if uses.get("risk_rating") != "High":
+        return
+    problems = []
+    if not content.get("evaluation_details"):
+        problems.append(FieldProblem("$.evaluation_details", "at least one evaluation is needed"))
+    if not (uses.get("intended_uses") or "").strip():
+        problems.append(FieldProblem("$.intended_uses.intended_uses", "intended uses are needed"))
+    if problems:
+        raise PolicyViolationError(
+            "a High risk card cannot be approved without evaluation details and intended uses",
+            problems,
         )
 
 

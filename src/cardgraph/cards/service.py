@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from cardgraph.access.models import Principal, Role
+from cardgraph.audit.service import AuditLog
 from cardgraph.cards.content import (
     canonical_json,
     chain_sha256,
@@ -27,11 +28,13 @@ from cardgraph.cards.models import (
     CardVersion,
     StatusChange,
     VersionSource,
+    check_approval_policy,
     check_card_name,
     check_kms_key_id,
     check_transition,
 )
 from cardgraph.cards.repository import CardRepository
+from cardgraph.cards.verification import Verification, verify_versions
 from cardgraph.clock import utc_now_ms
 from cardgraph.errors import ArchivedError, BadRequestError, ConflictError, NotFoundError
 from cardgraph.events.models import CardEvent, CardEventKind
@@ -50,10 +53,14 @@ class CardService:
         repository: CardRepository,
         *,
         arn_prefix: str,
+        audit: AuditLog,
         events: EventPublisher | None = None,
+        high_risk_policy: bool = True,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
         self._repository = repository
+        self._audit = audit
+        self._high_risk_policy = high_risk_policy
         self._events = events or EventPublisher(None)
         self._arn_prefix = arn_prefix
         self._clock = clock or utc_now_ms
@@ -73,6 +80,8 @@ class CardService:
         check_card_name(name)
         check_kms_key_id(kms_key_id)
         normalised = validate_content(content)
+        if status is CardStatus.APPROVED and self._high_risk_policy:
+            check_approval_policy(normalised)
         if await self._repository.find_card(name) is not None:
             raise ConflictError(f"a card named {name!r} already exists")
         now = self._clock()
@@ -97,6 +106,14 @@ class CardService:
         if not await self._repository.insert_card(card):
             await self._repository.delete_version(card_id, 1)
             raise ConflictError(f"a card named {name!r} already exists")
+        await self._audit.record(
+            actor,
+            "createCard",
+            card_name=name,
+            version=1,
+            after=version.content_sha256,
+            details={"status": status.value, "source": source.value},
+        )
         await self._announce(CardEventKind.VERSION_CREATED, version)
         return version
 
@@ -127,6 +144,15 @@ class CardService:
             if latest.status is CardStatus.ARCHIVED:
                 raise ArchivedError(f"card {name!r} is archived; its content cannot change")
             if latest.content_sha256 == content_sha:
+                await self._audit.record(
+                    actor,
+                    "updateCardContent",
+                    card_name=name,
+                    version=latest.number,
+                    before=content_sha,
+                    after=content_sha,
+                    details={"source": source.value, "unchanged": True, "job": job_id},
+                )
                 return latest
             version = _new_version(
                 card.id,
@@ -142,6 +168,15 @@ class CardService:
             )
             if await self._repository.insert_version(version):
                 await self._refresh_summary(card, version)
+                await self._audit.record(
+                    actor,
+                    "updateCardContent",
+                    card_name=name,
+                    version=version.number,
+                    before=latest.content_sha256,
+                    after=content_sha,
+                    details={"source": source.value, "job": job_id},
+                )
                 await self._announce(CardEventKind.VERSION_CREATED, version, job_id)
                 return version
             if expected_version is not None:
@@ -159,6 +194,8 @@ class CardService:
         for _ in range(MAX_WRITE_ATTEMPTS):
             latest = await self.latest_version(card)
             check_transition(latest.status, status)
+            if status is CardStatus.APPROVED and self._high_risk_policy:
+                check_approval_policy(latest.content)
             change = StatusChange(latest.status, status, actor.actor, self._clock())
             if not await self._repository.record_status(card, latest.number, latest.status, change):
                 continue  # another status change won; re-check the workflow against it
@@ -172,6 +209,15 @@ class CardService:
                 if newest.number != latest.number:
                     continue
             await self._refresh_summary(card, updated)
+            await self._audit.record(
+                actor,
+                "setCardStatus",
+                card_name=name,
+                version=updated.number,
+                before=updated.content_sha256,
+                after=updated.content_sha256,
+                details={"from": latest.status.value, "to": status.value},
+            )
             await self._announce(CardEventKind.STATUS_CHANGED, updated)
             return updated
         raise ConflictError(f"card {name!r} is changing too fast; try again")
@@ -197,7 +243,16 @@ class CardService:
         """Delete a card (admins only); its name becomes free, its history is kept."""
         actor.require(Role.ADMIN, "deleting cards")
         card = await self.require_card(name)
-        return await self._repository.mark_deleted(card, self._clock(), actor.actor)
+        deleted = await self._repository.mark_deleted(card, self._clock(), actor.actor)
+        if deleted:
+            await self._audit.record(
+                actor, "deleteCard", card_name=name, details={"cardId": card.id, "arn": card.arn}
+            )
+        return deleted
+
+    async def verify(self, name: str) -> Verification:
+        """Re-hash every version of a card from the stored documents."""
+        return await verify_versions(self._repository, await self.require_card(name))
 
     async def find_card(self, name: str) -> Card | None:
         """The live card called `name`, if any."""

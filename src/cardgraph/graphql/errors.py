@@ -13,6 +13,7 @@ from strawberry.types.execution import StreamExecutionResult
 from cardgraph.errors import (
     CardgraphError,
     InternalError,
+    PolicyViolationError,
     UnavailableError,
     ValidationFailedError,
 )
@@ -32,7 +33,7 @@ def coded_error(error: GraphQLError, request_id: str) -> GraphQLError:
         original = UnavailableError(UNAVAILABLE_MESSAGE)
     if isinstance(original, CardgraphError):
         extensions: dict[str, object] = {"code": original.code}
-        if isinstance(original, ValidationFailedError):
+        if isinstance(original, ValidationFailedError | PolicyViolationError):
             extensions["fields"] = [{"path": p.path, "reason": p.reason} for p in original.fields]
         return _with(error, original.message, extensions)
     if original is None or isinstance(original, GraphQLError) or error.path is None:

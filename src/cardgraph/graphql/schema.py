@@ -19,6 +19,7 @@ from strawberry.extensions.disable_introspection import DisableIntrospection
 from strawberry.types import ExecutionContext
 
 from cardgraph.graphql.access.resolvers import AccessMutation, AccessQuery
+from cardgraph.graphql.audit.resolvers import AuditQuery
 from cardgraph.graphql.cards.resolvers import CardMutation, CardQuery
 from cardgraph.graphql.errors import CodedErrors
 from cardgraph.graphql.jobs.autopopulate import AutopopulateMutation
@@ -30,7 +31,7 @@ from cardgraph.settings import Settings
 
 
 @strawberry.type(description="Read cards, versions, jobs and API keys.")
-class Query(CardQuery, JobQuery, PackageQuery, AccessQuery):
+class Query(CardQuery, JobQuery, PackageQuery, AuditQuery, AccessQuery):
     """Every query, merged from the domains."""
 
 

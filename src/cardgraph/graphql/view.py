@@ -20,6 +20,7 @@ from strawberry.types import ExecutionResult
 from strawberry.types.unset import UnsetType
 
 from cardgraph.access.service import parse_bearer
+from cardgraph.audit import context as audit_context
 from cardgraph.errors import (
     BadRequestError,
     CardgraphError,
@@ -96,6 +97,7 @@ class CardgraphGraphQL(GraphQL[Context, None]):
                 request_id=_request_id(request),
                 principal=principal,
             )
+            audit_context.request_id.set(context.request_id)
             response = await self.run(request, context=context)
         except CardgraphError as error:
             response = error_response(error)
@@ -144,6 +146,7 @@ class CardgraphGraphQL(GraphQL[Context, None]):
         header = params.get("Authorization") or params.get("authorization")
         if header is None and isinstance(params.get("apiKey"), str):
             header = f"Bearer {params['apiKey']}"
+        audit_context.request_id.set(context.request_id)
         try:
             token = parse_bearer(header if isinstance(header, str) else None)
             context.principal = await context.services.api_keys.authenticate(token)

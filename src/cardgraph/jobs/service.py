@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from cardgraph.access.models import Principal, Role
+from cardgraph.audit.service import AuditLog
 from cardgraph.clock import utc_now_ms
 from cardgraph.errors import BadRequestError, NotFoundError
 from cardgraph.events.publisher import EventPublisher
@@ -23,9 +24,14 @@ class JobService:
     """The job life cycle as the API sees it; workers use `JobRunner`."""
 
     def __init__(
-        self, repository: JobRepository, queue: JobQueue | None, events: EventPublisher
+        self,
+        repository: JobRepository,
+        queue: JobQueue | None,
+        events: EventPublisher,
+        audit: AuditLog,
     ) -> None:
         self._repository = repository
+        self._audit = audit
         self._queue = queue
         self._events = events
 
@@ -52,6 +58,12 @@ class JobService:
             sent_at=now,
         )
         await self._repository.insert(job)
+        await self._audit.record(
+            actor,
+            "startJob",
+            card_name=card_name,
+            details={"job": job.id, "kind": kind.value, "input": job_input},
+        )
         await self._send(job)
         return job
 
@@ -100,6 +112,12 @@ class JobService:
         )
         if cancelled is None:
             return await self.require(job_id)
+        await self._audit.record(
+            actor,
+            "cancelJob",
+            card_name=cancelled.card_name,
+            details={"job": job_id, "kind": cancelled.kind.value},
+        )
         await self._events.job_changed(cancelled)
         return cancelled
 

@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 from cardgraph.access.models import Principal, Role
+from cardgraph.audit.service import AuditLog
 from cardgraph.autopopulate.mapping import model_package_details
 from cardgraph.aws.sagemaker import SageMaker
 from cardgraph.cards.models import Card, CardStatus, VersionSource
@@ -45,9 +46,11 @@ class PackageService:
         packages: ModelPackageRepository,
         sagemaker: SageMaker,
         metrics: MetricsIngestion,
+        audit: AuditLog,
         auto_create_cards: bool,
     ) -> None:
         self._cards = cards
+        self._audit = audit
         self._metrics = metrics
         self.packages = packages
         self._sagemaker = sagemaker
@@ -90,6 +93,9 @@ class PackageService:
         if not await self.packages.link(package.arn, card.id, card.name):
             raise ConflictError(f"model package {package.arn} was just linked to another card")
         await self._document(card.name, package, actor, job_id=None)
+        await self._audit.record(
+            actor, "linkModelPackage", card_name=card.name, details={"modelPackageArn": package.arn}
+        )
         return await self._cards.require_card(name)
 
     async def _document(

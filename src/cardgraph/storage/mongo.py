@@ -15,6 +15,7 @@ API_KEYS = "api_keys"
 JOBS = "jobs"
 ARTIFACTS = "artifacts"
 MODEL_PACKAGES = "model_packages"
+AUDIT_EVENTS = "audit_events"
 
 Document = dict[str, Any]
 
@@ -46,6 +47,15 @@ INDEXES: dict[str, list[IndexModel]] = {
         # One card per package version: a linked package carries its card's id, unique.
         IndexModel([("card_id", ASCENDING)], unique=True, sparse=True, name="card_unique"),
         IndexModel([("group_name", ASCENDING), ("version", DESCENDING)], name="by_group"),
+    ],
+    AUDIT_EVENTS: [
+        # Each chain is a gap-free sequence: the unique index makes appends race-safe.
+        IndexModel(
+            [("chain", ASCENDING), ("sequence", DESCENDING)],
+            unique=True,
+            name="chain_sequence_unique",
+        ),
+        IndexModel([("card_name", ASCENDING), ("_id", DESCENDING)], name="by_card"),
     ],
     ARTIFACTS: [
         # Same card version, same template, same format: one artifact (re-renders reuse it).

@@ -1,0 +1,77 @@
+"""`audit_events`: append-only; the unique (chain, sequence) index is each append's commit point."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import AsyncIterator
+from typing import Any
+
+from pymongo import ASCENDING, DESCENDING
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+from cardgraph.audit.models import AuditEvent, event_hash
+from cardgraph.cards.content import GENESIS_SHA256
+from cardgraph.errors import ConflictError
+from cardgraph.storage.mongo import AUDIT_EVENTS, Document
+
+MAX_APPEND_ATTEMPTS = 100
+
+
+class AuditRepository:
+    """Appends and reads audit events; nothing is ever updated or deleted."""
+
+    def __init__(self, db: AsyncDatabase[Document]) -> None:
+        self._events = db[AUDIT_EVENTS]
+
+    async def append(self, event: AuditEvent) -> AuditEvent:
+        """Add an event at the end of its chain (retrying when another append won)."""
+        for _ in range(MAX_APPEND_ATTEMPTS):
+            last = await self._events.find_one(
+                {"chain": event.chain}, sort=[("sequence", DESCENDING)]
+            )
+            chained = dataclasses.replace(
+                event,
+                sequence=(last["sequence"] + 1) if last else 1,
+                previous_sha256=last["event_sha256"] if last else GENESIS_SHA256,
+            )
+            chained = dataclasses.replace(chained, event_sha256=event_hash(chained))
+            try:
+                await self._events.insert_one(_document(chained))
+            except DuplicateKeyError:
+                continue
+            return chained
+        raise ConflictError(f"the audit chain {event.chain!r} is too busy; try again")
+
+    async def page(
+        self, card_name: str | None, before_id: str | None, limit: int
+    ) -> list[tuple[AuditEvent, str]]:
+        """Events with their ids, newest first (of one card, or all)."""
+        query: Document = {} if card_name is None else {"card_name": card_name}
+        if before_id is not None:
+            query["_id"] = {"$lt": before_id}
+        cursor = self._events.find(query).sort("_id", DESCENDING).limit(limit)
+        return [(_event(doc), doc["_id"]) async for doc in cursor]
+
+    async def count(self, card_name: str | None) -> int:
+        """How many events (of one card, or all)."""
+        return await self._events.count_documents(
+            {} if card_name is None else {"card_name": card_name}
+        )
+
+    async def chain(self, chain: str) -> AsyncIterator[AuditEvent]:
+        """A chain in order, for verification."""
+        async for doc in self._events.find({"chain": chain}).sort("sequence", ASCENDING):
+            yield _event(doc)
+
+
+def _document(event: AuditEvent) -> Document:
+    data: dict[str, Any] = dataclasses.asdict(event)
+    # Ids sort in append order across chains (time first), for newest-first listing.
+    data["_id"] = f"{event.at.isoformat()}|{event.chain}|{event.sequence:012d}"
+    return data
+
+
+def _event(doc: Document) -> AuditEvent:
+    fields = {f.name for f in dataclasses.fields(AuditEvent)}
+    return AuditEvent(**{k: v for k, v in doc.items() if k in fields})

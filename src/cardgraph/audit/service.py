@@ -1,0 +1,81 @@
+"""Recording every change in the audit log, reading it, and checking its chains."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from cardgraph.access.models import Principal, Role
+from cardgraph.audit import context
+from cardgraph.audit.models import SYSTEM_CHAIN, AuditEvent, event_hash
+from cardgraph.audit.repository import AuditRepository
+from cardgraph.cards.content import GENESIS_SHA256
+from cardgraph.clock import utc_now_ms
+from cardgraph.pagination import Page, decode_cursor, encode_cursor
+
+
+@dataclass(frozen=True, slots=True)
+class ChainCheck:
+    """Result of re-hashing one audit chain."""
+
+    events: int
+    first_invalid_sequence: int | None
+
+
+class AuditLog:
+    """The append-only log; one hash chain per card (and one for everything else)."""
+
+    def __init__(self, repository: AuditRepository) -> None:
+        self._repository = repository
+
+    async def record(
+        self,
+        actor: Principal,
+        operation: str,
+        *,
+        card_name: str | None = None,
+        version: int | None = None,
+        before: str | None = None,
+        after: str | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> AuditEvent:
+        """Append an event for an action that has just happened."""
+        return await self._repository.append(
+            AuditEvent(
+                chain=card_name or SYSTEM_CHAIN,
+                sequence=0,
+                at=utc_now_ms(),
+                actor=actor.actor,
+                role=actor.role.name,
+                operation=operation,
+                card_name=card_name,
+                version=version,
+                before_sha256=before,
+                after_sha256=after,
+                request_id=context.request_id.get(),
+                details=details or {},
+            )
+        )
+
+    async def page(
+        self, actor: Principal, card_name: str | None, first: int, after: str | None
+    ) -> Page[AuditEvent]:
+        """Events, newest first (approvers and admins only)."""
+        actor.require(Role.APPROVER, "reading the audit log")
+        before = str(decode_cursor(after)[0]) if after is not None else None
+        found = await self._repository.page(card_name, before, first + 1)
+        return Page(
+            items=[(event, encode_cursor([event_id])) for event, event_id in found[:first]],
+            has_next_page=len(found) > first,
+            total_count=await self._repository.count(card_name),
+        )
+
+    async def check_chain(self, chain: str) -> ChainCheck:
+        """Re-hash a chain; the first event whose link or hash does not match, if any."""
+        previous, count = GENESIS_SHA256, 0
+        async for event in self._repository.chain(chain):
+            count += 1
+            if event.previous_sha256 != previous or event_hash(event) != event.event_sha256:
+                return ChainCheck(count, event.sequence)
+            previous = event.event_sha256
+        return ChainCheck(count, None)

@@ -1,0 +1,1 @@
+"""GraphQL types and resolvers of the audit log and verification."""

@@ -1,0 +1,46 @@
+"""Audit log query and card verification."""
+
+from __future__ import annotations
+
+import strawberry
+
+from cardgraph.graphql.audit.types import AuditEventType, VerificationType
+from cardgraph.graphql.context import Info
+from cardgraph.graphql.pagination import Connection, to_connection
+from cardgraph.pagination import page_size
+
+
+@strawberry.type
+class AuditQuery:
+    """Audit queries."""
+
+    @strawberry.field(
+        description="The audit log, newest first (of one card, or all). Needs approver."
+    )
+    async def audit_events(
+        self,
+        info: Info,
+        card: str | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[AuditEventType]:
+        """Audit events."""
+        settings = info.context.services.settings
+        size = page_size(first, settings.page_size_default, settings.page_size_max)
+        page = await info.context.services.audit.page(info.context.actor, card, size, after)
+        return to_connection(page, lambda e: AuditEventType(event=e))
+
+    @strawberry.field(
+        description="Re-hash a card's versions and its audit chain from storage; "
+        "reports the first version that does not match."
+    )
+    async def verify_card(self, info: Info, name: str) -> VerificationType:
+        """Verify a card."""
+        services = info.context.services
+        result = await services.cards.verify(name)
+        audit = await services.audit.check_chain(name)
+        return VerificationType(
+            result=result,
+            audit_events_checked=audit.events,
+            first_invalid_audit_event=audit.first_invalid_sequence,
+        )
