@@ -15,6 +15,7 @@ import pypdf
 import pytest
 
 from cardgraph.access.models import Role
+from cardgraph.cards.schema import CARD_CONTENT, Arr, Map, Obj, Str, Tagged
 from cardgraph.rendering.html import SECTION_TITLES
 from tests.cards_api import create_card, set_status, update_content
 from tests.jobs_api import EXPORT_PDF, export_pdf
@@ -189,3 +190,58 @@ def test_card_text_is_printed_never_fetched(
 
 def test_worker_process_is_real(worker: WorkerProcess) -> None:
     assert worker.process.poll() is None
+
+
+def _hostile_everywhere(node: Any, value: Any, payloads: list[str], counter: list[int]) -> Any:
+    """FULL_CARD with every free-text string replaced by a hostile payload (within limits)."""
+
+    def next_payload(limit: int | None) -> str:
+        counter[0] += 1
+        text = payloads[counter[0] % len(payloads)]
+        return text[:limit] if limit else text
+
+    if isinstance(node, Str):
+        return value if node.enum else next_payload(node.max_len)
+    if isinstance(node, Arr):
+        return [_hostile_everywhere(node.item, v, payloads, counter) for v in value]
+    if isinstance(node, Map):
+        return {
+            next_payload(60): _hostile_everywhere(node.value, v, payloads, counter)
+            for v in value.values()
+        }
+    if isinstance(node, Tagged):
+        return _hostile_everywhere(node.variants[value["type"]], value, payloads, counter)
+    if isinstance(node, Obj):
+        return {
+            k: _hostile_everywhere(node.fields[k], v, payloads, counter) for k, v in value.items()
+        }
+    return value
+
+
+def test_hostile_text_in_every_field_reaches_nothing(
+    editor: GraphQLClient, card_name: str, keys: dict[Role, str], tmp_path: Path
+) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET-CONTENT")
+    listener = _Listener()
+    base = f"http://127.0.0.1:{listener.port}"
+    payloads = [
+        f'<img src="file://{secret}">',
+        f'<link rel="stylesheet" href="{base}/a.css">',
+        f'<style>@import "{base}/i.css"; body {{ background: url({base}/bg.png) }}</style>',
+        f'<svg><image href="{base}/s.svg"/></svg>',
+        f"url({base}/u.png)",
+        f"file://{secret}",
+        f'<iframe src="{base}/f.html"></iframe>',
+    ]
+    content = _hostile_everywhere(CARD_CONTENT, FULL_CARD, payloads, [0])
+    try:
+        create_card(editor, card_name, content)
+        job = export_pdf(editor, card_name)
+        assert job["state"] == "SUCCEEDED", job["error"]
+        text = _pdf_text(_download(job["result"], keys[Role.READER]))
+    finally:
+        listener.close()
+    assert listener.connections == 0
+    assert "TOP-SECRET-CONTENT" not in text
+    assert "@import" in text and "<svg><image" in text.replace(" ", "")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+import random
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -26,7 +28,7 @@ class AuditRepository:
 
     async def append(self, event: AuditEvent) -> AuditEvent:
         """Add an event at the end of its chain (retrying when another append won)."""
-        for _ in range(MAX_APPEND_ATTEMPTS):
+        for attempt in range(1, MAX_APPEND_ATTEMPTS + 1):
             last = await self._events.find_one(
                 {"chain": event.chain}, sort=[("sequence", DESCENDING)]
             )
@@ -39,6 +41,8 @@ class AuditRepository:
             try:
                 await self._events.insert_one(_document(chained))
             except DuplicateKeyError:
+                # Another append took this sequence number; back off a little and re-read.
+                await asyncio.sleep(random.uniform(0, 0.002 * attempt))  # noqa: S311
                 continue
             return chained
         raise ConflictError(f"the audit chain {event.chain!r} is too busy; try again")
