@@ -90,6 +90,11 @@ def test_introspection_and_ide_can_be_turned_off(
         (b"{not json", "application/json"),
         (b"query=1", "text/plain"),
         (b'{"query": 5}', "application/json"),
+        # Found by the fuzzer: bodies that are JSON but not an object, and undecodable bytes.
+        (b"null", "application/json"),
+        (b"[1, 2]", "application/json"),
+        (b"\x00\x00\x00\x00", "application/json"),
+        (b"\xff\xfe{}", "application/json"),
         (b'{"query": "{ viewer { name } }", "variables": []}', "application/json"),
     ],
 )

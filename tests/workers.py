@@ -22,12 +22,15 @@ def worker_env(settings: Settings) -> dict[str, str]:
 class WorkerProcess:
     """A `celery worker` subprocess consuming both queues."""
 
-    def __init__(self, settings: Settings, log_path: Path, concurrency: int = 2) -> None:
+    def __init__(
+        self, settings: Settings, log_path: Path, concurrency: int = 2, beat: bool = False
+    ) -> None:
         self.log_path = log_path
         self._log = log_path.open("ab")
         start = log_path.stat().st_size
         command = worker_command(
-            settings.model_copy(update={"worker_concurrency": concurrency, "log_level": "INFO"})
+            settings.model_copy(update={"worker_concurrency": concurrency, "log_level": "INFO"}),
+            beat=beat,
         )
         node = f"test-{os.getpid()}-{time.monotonic_ns()}@%h"
         self.process = subprocess.Popen(

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import uuid
 from collections.abc import Callable
+from typing import Any
 
 from cross_web import HTTPException
 from starlette.requests import Request
@@ -122,6 +124,16 @@ class CardgraphGraphQL(GraphQL[Context, None]):
             request_id = _request_id(request)
             result.errors = [coded_error(error, request_id) for error in result.errors]
         return await super().process_result(request, result)
+
+    def parse_json(self, data: str | bytes) -> Any:
+        """Parse a request body: one JSON object, or BAD_REQUEST (never an internal error)."""
+        try:
+            value = json.loads(data)
+        except ValueError:  # JSON syntax and undecodable bytes alike
+            raise HTTPException(400, "the request body is not valid UTF-8 JSON") from None
+        if not isinstance(value, dict):
+            raise HTTPException(400, "the request body must be a JSON object")
+        return value
 
     def _is_ide_page(self, request: Request) -> bool:
         # The IDE's HTML is static; every query it then sends carries a key like any client.
