@@ -141,7 +141,7 @@ def create_app(settings: Settings) -> Starlette:
 async def authenticate(services: Services, request: Request) -> Principal:
     """The principal of a bearer key, as for /graphql (any role may read)."""
     token = parse_bearer(request.headers.get("authorization"))
-    return await services.api_keys.authenticate(token)
+    return await services.authenticator.authenticate(token)
 
 
 async def _check_mongo(runtime: Runtime) -> str:

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 import redis.asyncio as aioredis
 from pymongo import AsyncMongoClient
 
+from cardgraph.access.authenticator import Authenticator
+from cardgraph.access.oidc import OidcVerifier
 from cardgraph.access.repository import ApiKeyRepository
 from cardgraph.access.service import ApiKeyService
 from cardgraph.artifacts.repository import ArtifactRepository
@@ -40,6 +42,7 @@ class Services:
     settings: Settings
     cards: CardService
     api_keys: ApiKeyService
+    authenticator: Authenticator
     audit: AuditLog
     jobs: JobService
     job_runner: JobRunner
@@ -85,10 +88,20 @@ def build_services(
     metrics = MetricsIngestion(
         cards, s3, artifacts, settings.s3_buckets, settings.metrics_max_bytes
     )
+    api_keys = ApiKeyService(ApiKeyRepository(db), audit)
+    oidc = None
+    if settings.oidc_issuer and settings.oidc_audience and settings.oidc_jwks_url:
+        oidc = OidcVerifier(
+            settings.oidc_issuer,
+            settings.oidc_audience,
+            settings.oidc_jwks_url,
+            settings.oidc_role_claim,
+        )
     return Services(
         settings=settings,
         cards=cards,
-        api_keys=ApiKeyService(ApiKeyRepository(db), audit),
+        api_keys=api_keys,
+        authenticator=Authenticator(api_keys, oidc),
         jobs=JobService(jobs_repository, queue, events, audit),
         audit=audit,
         job_runner=job_runner,

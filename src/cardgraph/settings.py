@@ -31,6 +31,14 @@ class Settings(BaseSettings):
     redis_url: str | None = Field(
         None, description="Redis URL; unset means `cardgraph dev` starts an embedded Valkey."
     )
+    oidc_issuer: str | None = Field(
+        None, description="OIDC issuer whose JWTs are accepted (with audience and JWKS URL)."
+    )
+    oidc_audience: str | None = Field(None, description="Audience the JWTs must name.")
+    oidc_jwks_url: str | None = Field(None, description="URL of the issuer's signing keys.")
+    oidc_role_claim: str = Field(
+        "cardgraph_role", description="Claim holding the role (reader … admin, or a list)."
+    )
     public_url: str | None = Field(
         None, description="Base URL clients reach the API at (download links); default host:port."
     )

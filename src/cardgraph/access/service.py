@@ -95,13 +95,6 @@ class ApiKeyService:
         )
         return revoked
 
-    async def get_key(self, key_id: str) -> ApiKey:
-        """A key by id, or NOT_FOUND."""
-        key = await self._repository.get(key_id)
-        if key is None:
-            raise NotFoundError(f"no API key with id {key_id!r}")
-        return key
-
     async def list_keys(self, actor: Principal) -> list[ApiKey]:
         """Every key, without secrets (admins only)."""
         actor.require(Role.ADMIN, "listing API keys")

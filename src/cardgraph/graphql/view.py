@@ -27,7 +27,6 @@ from cardgraph.errors import (
     BadRequestError,
     CardgraphError,
     InternalError,
-    UnauthenticatedError,
     UnavailableError,
 )
 from cardgraph.events.hub import EventHub
@@ -92,7 +91,7 @@ class CardgraphGraphQL(GraphQL[Context, None]):
             principal = None
             if not self._is_ide_page(request):
                 token = parse_bearer(request.headers.get("authorization"))
-                principal = await self._services().api_keys.authenticate(token)
+                principal = await self._services().authenticator.authenticate(token)
             context = Context(
                 request=request,
                 services=self._services(),
@@ -161,8 +160,8 @@ class CardgraphGraphQL(GraphQL[Context, None]):
         audit_context.request_id.set(context.request_id)
         try:
             token = parse_bearer(header if isinstance(header, str) else None)
-            context.principal = await context.services.api_keys.authenticate(token)
-        except UnauthenticatedError as error:
+            context.principal = await context.services.authenticator.authenticate(token)
+        except CardgraphError as error:  # bad token, or its issuer unreachable
             raise ConnectionRejectionError({"message": error.message}) from None
         return {"role": context.principal.role.name}
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from cardgraph.graphql.access.types import ApiKeyType, CreatedApiKey, Role
+from cardgraph.graphql.access.types import ApiKeyType, CreatedApiKey, Role, Viewer
 from cardgraph.graphql.context import Info
 
 
@@ -18,12 +18,17 @@ class AccessQuery:
         keys = await info.context.services.api_keys.list_keys(info.context.actor)
         return [ApiKeyType(key=k) for k in keys]
 
-    @strawberry.field(description="The API key making this request.")
-    async def viewer(self, info: Info) -> ApiKeyType:
-        """The calling key."""
+    @strawberry.field(description="Who is making this request: an API key or an OIDC user.")
+    def viewer(self, info: Info) -> Viewer:
+        """The caller."""
         actor = info.context.actor
-        key = await info.context.services.api_keys.get_key(actor.key_id)
-        return ApiKeyType(key=key)
+        oidc = actor.key_id.startswith("oidc:")
+        return Viewer(
+            name=actor.name,
+            role=actor.role,
+            via="OIDC" if oidc else "API_KEY",
+            key_id=None if oidc else strawberry.ID(actor.key_id),
+        )
 
 
 @strawberry.type

@@ -61,3 +61,13 @@ class CreatedApiKey:
     secret: str = strawberry.field(
         description="The full key to send as `Authorization: Bearer <secret>`; not stored."
     )
+
+
+@strawberry.type(description="Who is making this request.")
+class Viewer:
+    """The authenticated caller."""
+
+    name: str = strawberry.field(description="API key name, or the token's user.")
+    role: Role = strawberry.field(description="Role of the caller.")  # type: ignore[valid-type]
+    via: str = strawberry.field(description="API_KEY or OIDC.")
+    key_id: strawberry.ID | None = strawberry.field(description="API key id (API keys only).")

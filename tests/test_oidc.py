@@ -1,0 +1,172 @@
+"""OIDC bearer tokens, with the issuer's JWKS served on loopback by the test."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import httpx
+import jwt
+import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
+from jwt.algorithms import RSAAlgorithm
+from websockets.exceptions import ConnectionClosed
+
+from cardgraph.access.models import Role
+from cardgraph.settings import Settings
+from tests.servers import GraphQLClient, running_api
+from tests.ws_client import graphql_socket
+
+ISSUER, AUDIENCE = "https://login.example.test/", "cardgraph"
+
+
+@pytest.fixture(scope="module")
+def signing_key() -> rsa.RSAPrivateKey:
+    """The identity provider's key."""
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+@pytest.fixture(scope="module")
+def jwks_url(signing_key: rsa.RSAPrivateKey) -> Iterator[str]:
+    """The provider's JWKS document on a loopback HTTP server."""
+    jwk = json.loads(RSAAlgorithm.to_jwk(signing_key.public_key()))
+    body = json.dumps({"keys": [{**jwk, "kid": "key-1", "use": "sig", "alg": "RS256"}]}).encode()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            """Quiet."""
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/jwks.json"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def oidc_api(settings: Settings, jwks_url: str) -> Iterator[str]:
+    """An API accepting the provider's tokens (and API keys)."""
+    configured = settings.model_copy(
+        update={
+            "port": 0,
+            "oidc_issuer": ISSUER,
+            "oidc_audience": AUDIENCE,
+            "oidc_jwks_url": jwks_url,
+        }
+    )
+    with running_api(configured) as url:
+        yield url
+
+
+def _token(
+    key: Any,
+    *,
+    role: Any = "editor",
+    audience: str = AUDIENCE,
+    issuer: str = ISSUER,
+    expires_in: int = 300,
+    kid: str = "key-1",
+) -> str:
+    now = int(time.time())
+    claims = {
+        "iss": issuer,
+        "aud": audience,
+        "sub": "user-42",
+        "iat": now,
+        "exp": now + expires_in,
+        "preferred_username": "ada",
+    }
+    if role is not None:
+        claims["cardgraph_role"] = role
+    return jwt.encode(claims, key, algorithm="RS256", headers={"kid": kid})
+
+
+def _viewer(url: str, token: str) -> httpx.Response:
+    return httpx.post(
+        f"{url}/graphql",
+        json={"query": "{ viewer { name role via } }"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+
+
+def test_valid_token_acts_with_its_role(oidc_api: str, signing_key: Any, card_name: str) -> None:
+    token = _token(signing_key)
+    assert _viewer(oidc_api, token).json()["data"]["viewer"] == {
+        "name": "ada",
+        "role": "EDITOR",
+        "via": "OIDC",
+    }
+    client = GraphQLClient(oidc_api, token)
+    try:
+        created = client.data(
+            "mutation($n: String!) { createCard(input: {name: $n}) { createdBy } }",
+            {"n": card_name},
+        )
+        assert created["createCard"]["createdBy"] == "oidc:ada"
+        error = client.error("mutation($n: String!) { deleteCard(name: $n) }", {"n": card_name})
+        assert error["extensions"]["code"] == "FORBIDDEN"
+    finally:
+        client.close()
+    highest = _viewer(oidc_api, _token(signing_key, role=["reader", "approver"]))
+    assert highest.json()["data"]["viewer"]["role"] == "APPROVER"
+
+
+@pytest.mark.parametrize(
+    ("build", "reason"),
+    [
+        (lambda key, other: _token(key, expires_in=-60), "expired"),
+        (lambda key, other: _token(other), "invalid token"),
+        (lambda key, other: _token(key, audience="someone-else"), "audience"),
+        (lambda key, other: _token(key, issuer="https://evil.example.test/"), "issuer"),
+        (lambda key, other: _token(key, role=None), "no cardgraph role"),
+        (lambda key, other: _token(key, role="superuser"), "no cardgraph role"),
+        (lambda key, other: "not.a.token", "invalid token"),
+    ],
+    ids=[
+        "expired",
+        "wrongly-signed",
+        "wrong-audience",
+        "wrong-issuer",
+        "no-role",
+        "unknown-role",
+        "garbage",
+    ],
+)
+def test_bad_tokens_are_unauthenticated(
+    oidc_api: str, signing_key: Any, build: Any, reason: str
+) -> None:
+    other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    response = _viewer(oidc_api, build(signing_key, other))
+    assert response.status_code == 401
+    error = response.json()["errors"][0]
+    assert error["extensions"]["code"] == "UNAUTHENTICATED"
+    assert reason in error["message"].lower()
+
+
+def test_api_keys_still_work_beside_tokens(oidc_api: str, keys: dict[Role, str]) -> None:
+    assert _viewer(oidc_api, keys[Role.READER]).json()["data"]["viewer"]["via"] == "API_KEY"
+
+
+def test_websocket_connection_init_takes_tokens(oidc_api: str, signing_key: Any) -> None:
+    with graphql_socket(oidc_api, _token(signing_key)) as socket:
+        payload = socket.collect(socket.subscribe("{ viewer { name via } }"))[0]
+        assert payload["data"]["viewer"] == {"name": "ada", "via": "OIDC"}
+    with (
+        pytest.raises((AssertionError, ConnectionClosed)) as refused,
+        graphql_socket(oidc_api, _token(signing_key, expires_in=-60)),
+    ):
+        pass
+    if isinstance(refused.value, ConnectionClosed):
+        assert refused.value.rcvd is not None and refused.value.rcvd.code == 4403
