@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import boto3
@@ -17,7 +16,7 @@ from cardgraph.aws.sagemaker import SageMaker
 from cardgraph.settings import Settings
 from tests.cards_api import create_card, get_card
 from tests.jobs_api import JOB_FIELDS, wait_for_job
-from tests.servers import GraphQLClient
+from tests.servers import GraphQLClient, serving_http
 
 pytestmark = pytest.mark.usefixtures("worker")
 
@@ -219,12 +218,8 @@ class _Throttling(BaseHTTPRequestHandler):
 def throttling_endpoint() -> Iterator[str]:
     """A loopback endpoint that throttles the first two calls."""
     _Throttling.calls = 0
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Throttling)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with serving_http(_Throttling) as url:
+        yield url
 
 
 def test_throttling_is_retried_with_backoff(throttling_endpoint: str) -> None:

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import httpx
@@ -18,7 +17,7 @@ from websockets.exceptions import ConnectionClosed
 
 from cardgraph.access.models import Role
 from cardgraph.settings import Settings
-from tests.servers import GraphQLClient, running_api
+from tests.servers import GraphQLClient, running_api, serving_http
 from tests.ws_client import graphql_socket
 
 ISSUER, AUDIENCE = "https://login.example.test/", "cardgraph"
@@ -47,12 +46,8 @@ def jwks_url(signing_key: rsa.RSAPrivateKey) -> Iterator[str]:
         def log_message(self, format: str, *args: Any) -> None:
             """Quiet."""
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/jwks.json"
-    server.shutdown()
-    server.server_close()
+    with serving_http(Handler) as url:
+        yield f"{url}/jwks.json"
 
 
 @pytest.fixture(scope="module")

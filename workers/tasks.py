@@ -2,21 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 from cardgraph.jobs import names
 from cardgraph.jobs.models import JobKind
+from cardgraph.jobs.runner import Handler
 from cardgraph.packages.service import SCHEDULER
+from cardgraph.services import Services
 from workers.base import JobTask
 from workers.celery_app import celery_app
 from workers.runtime import runtime
 
 
+def _run_job(job_id: str, handler: Callable[[Services], Handler]) -> None:
+    """Run a job through the shared runner (claim, progress, outcome) in this process."""
+    services = runtime().services
+    runtime().run(services.job_runner.run(job_id, handler(services)))
+
+
 @celery_app.task(name=names.EXPORT_CARD_PDF, base=JobTask)
 def export_card_pdf(job_id: str) -> None:
     """Render one card version to PDF."""
-    services = runtime().services
-    runtime().run(services.job_runner.run(job_id, services.pdf_export.run))
+    _run_job(job_id, lambda services: services.pdf_export.run)
 
 
 @celery_app.task(name=names.EXPORT_CARDS, base=JobTask)
@@ -34,22 +42,19 @@ def export_cards_part(job_id: str, index: int, card_names: list[str]) -> None:
 @celery_app.task(name=names.INGEST_METRICS, base=JobTask)
 def ingest_metrics(job_id: str) -> None:
     """Read a metrics file and add it to a card."""
-    services = runtime().services
-    runtime().run(services.job_runner.run(job_id, services.metrics.run))
+    _run_job(job_id, lambda services: services.metrics.run)
 
 
 @celery_app.task(name=names.AUTOPOPULATE, base=JobTask)
 def autopopulate(job_id: str) -> None:
     """Fill a card from SageMaker."""
-    services = runtime().services
-    runtime().run(services.job_runner.run(job_id, services.autopopulation.run))
+    _run_job(job_id, lambda services: services.autopopulation.run)
 
 
 @celery_app.task(name=names.SYNC_MODEL_PACKAGES, base=JobTask)
 def sync_model_packages(job_id: str) -> None:
     """Follow the model registry."""
-    services = runtime().services
-    runtime().run(services.job_runner.run(job_id, services.packages.sync))
+    _run_job(job_id, lambda services: services.packages.sync)
 
 
 @celery_app.task(name=names.SCHEDULE_PACKAGE_SYNC)
