@@ -55,7 +55,22 @@ class CardRepository:
         return _card(doc) if doc else None
 
     async def latest_version(self, card: Card) -> CardVersion | None:
-        """The highest-numbered version of a card (the truth, even if the card summary lags)."""
+        """The highest-numbered version (the truth, even if the card summary lags).
+
+        Starts from the summary's pointer and looks one step past it in the same query, so
+        the cost does not grow with the number of versions.
+        """
+        number = max(card.latest_version, 1)
+        while True:
+            ids = [_version_id(card.id, number), _version_id(card.id, number + 1)]
+            found = {doc["number"]: doc async for doc in self._versions.find({"_id": {"$in": ids}})}
+            if number + 1 in found:
+                number += 1  # a writer got past the summary (or crashed before updating it)
+                continue
+            if number in found:
+                return _version(found[number], card.name)
+            break
+        # The pointer names no version (a summary ahead of a lost write): fall back to a scan.
         doc = await self._versions.find_one({"card_id": card.id}, sort=[("number", DESCENDING)])
         return _version(doc, card.name) if doc else None
 

@@ -1,0 +1,41 @@
+"""Ceilings for the HTTP benchmark: a bare Starlette endpoint and a trivial strawberry query
+with the same schema settings as cardgraph (parser and validation caches)."""
+
+from __future__ import annotations
+
+import strawberry
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+from strawberry.asgi import GraphQL
+from strawberry.extensions import ParserCache, ValidationCache
+
+
+@strawberry.type
+class Query:
+    """A trivial query."""
+
+    @strawberry.field
+    def hello(self) -> str:
+        """A constant."""
+        return "world"
+
+
+schema = strawberry.Schema(
+    query=Query,
+    extensions=[lambda: ParserCache(maxsize=256), lambda: ValidationCache(maxsize=256)],
+)
+
+
+async def bare(request: Request) -> JSONResponse:
+    """Fixed JSON."""
+    return JSONResponse({"data": {"hello": "world"}})
+
+
+app = Starlette(
+    routes=[
+        Route("/bare", bare),
+        Route("/graphql", GraphQL(schema, graphql_ide=None), methods=["GET", "POST"]),
+    ]
+)
