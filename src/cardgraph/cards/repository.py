@@ -119,8 +119,11 @@ class CardRepository:
         group: str | None,
         updated_at: datetime,
     ) -> None:
-        """Point the card summary at `version` unless a newer version is already recorded."""
-        await self._cards.update_one(
+        """Point the card summary at `version` unless a newer version is already recorded.
+
+        The revision grows either way: readers cache versions per revision.
+        """
+        result = await self._cards.update_one(
             {"_id": card.id, "latest_version": {"$lte": version.number}},
             {
                 "$set": {
@@ -129,9 +132,12 @@ class CardRepository:
                     "risk_rating": risk,
                     "model_package_group": group,
                     "updated_at": updated_at,
-                }
+                },
+                "$inc": {"revision": 1},
             },
         )
+        if result.matched_count == 0:
+            await self._cards.update_one({"_id": card.id}, {"$inc": {"revision": 1}})
 
     async def mark_deleted(self, card: Card, deleted_at: datetime, deleted_by: str) -> bool:
         """Retire a card: its name becomes free, its versions stay for the record."""
@@ -235,6 +241,7 @@ def _card(doc: Document) -> Card:
         risk_rating=doc.get("risk_rating"),
         model_package_group=doc.get("model_package_group"),
         kms_key_id=doc.get("kms_key_id"),
+        revision=doc.get("revision", 0),
     )
 
 

@@ -39,6 +39,7 @@ from cardgraph.clock import utc_now_ms
 from cardgraph.errors import ArchivedError, BadRequestError, ConflictError, NotFoundError
 from cardgraph.events.models import CardEvent, CardEventKind
 from cardgraph.events.publisher import EventPublisher
+from cardgraph.lru import LruCache
 from cardgraph.pagination import Page, decode_cursor, encode_cursor
 
 # Writers without expectedVersion retry a lost race; this bounds pathological contention.
@@ -61,6 +62,10 @@ class CardService:
         self._repository = repository
         self._audit = audit
         self._high_risk_policy = high_risk_policy
+        # Versions never change but for their status, and any change of a card's content or
+        # status bumps the card's revision: a version read under one revision stays true for
+        # every reader holding that revision, in any process.
+        self._versions: LruCache[tuple[str, int, int], CardVersion] = LruCache(4096)
         self._events = events or EventPublisher(None)
         self._arn_prefix = arn_prefix
         self._clock = clock or utc_now_ms
@@ -136,7 +141,7 @@ class CardService:
             if done is not None:  # a redelivered job: its version exists already
                 return done
         for _ in range(MAX_WRITE_ATTEMPTS):
-            latest = await self.latest_version(card)
+            latest = await self._current_version(card)
             if expected_version is not None and latest.number != expected_version:
                 raise ConflictError(
                     f"card {name!r} is at version {latest.number}, not {expected_version}"
@@ -192,7 +197,7 @@ class CardService:
         _require_approver_for(status, actor)
         card = await self.require_card(name)
         for _ in range(MAX_WRITE_ATTEMPTS):
-            latest = await self.latest_version(card)
+            latest = await self._current_version(card)
             check_transition(latest.status, status)
             if status is CardStatus.APPROVED and self._high_risk_policy:
                 check_approval_policy(latest.content)
@@ -205,7 +210,7 @@ class CardService:
             # A version created meanwhile is a later event, except that archiving must reach
             # whatever is latest: an archived card accepts no content at all.
             if status is CardStatus.ARCHIVED:
-                newest = await self.latest_version(card)
+                newest = await self._current_version(card)
                 if newest.number != latest.number:
                     continue
             await self._refresh_summary(card, updated)
@@ -266,15 +271,33 @@ class CardService:
         return card
 
     async def latest_version(self, card: Card) -> CardVersion:
-        """The card's latest version."""
+        """The card's latest version, as of the card summary just read (cached per revision)."""
+        key = (card.id, card.latest_version, card.revision)
+        cached = self._versions.get(key)
+        if cached is not None:
+            return cached
+        version = await self._current_version(card)
+        if version.number == card.latest_version:
+            self._versions.put(key, version)
+        return version
+
+    async def _current_version(self, card: Card) -> CardVersion:
+        """The latest version straight from the database (writers use this, never a cache)."""
         version = await self._repository.latest_version(card)
         if version is None:  # only a card whose creation is still in flight
             raise NotFoundError(f"card {card.name!r} has no version yet")
         return version
 
     async def version(self, card: Card, number: int) -> CardVersion | None:
-        """One version of the card, if it exists."""
-        return await self._repository.get_version(card, number)
+        """One version of the card, if it exists (cached per card revision)."""
+        key = (card.id, number, card.revision)
+        cached = self._versions.get(key)
+        if cached is not None:
+            return cached
+        version = await self._repository.get_version(card, number)
+        if version is not None:
+            self._versions.put(key, version)
+        return version
 
     async def versions(self, card: Card, first: int, after: str | None) -> Page[CardVersion]:
         """A page of the card's versions, oldest first."""
