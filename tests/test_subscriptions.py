@@ -190,18 +190,8 @@ def test_disconnect_leaves_no_subscribers_or_connections(
             time.sleep(0.05)
         assert hub.subscriber_count == 0
         assert len(probe.client_list()) <= baseline
-        gc.collect()
-        pending = [
-            task
-            for task in gc.get_objects()
-            if isinstance(task, asyncio.Task)
-            and not task.done()
-            # strawberry runs each operation, and uvicorn each socket, as a task of its own
-            and any(
-                n in repr(task.get_coro())
-                for n in ("run_operation", "WebSocketsSansIOProtocol.run_asgi")
-            )
-        ]
-        assert pending == []
+        while _operation_tasks() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _operation_tasks() == []
     finally:
         probe.close()
