@@ -20,7 +20,6 @@ from cardgraph.rendering.html import SECTION_TITLES
 from tests.cards_api import create_card, set_status, update_content
 from tests.jobs_api import EXPORT_PDF, export_pdf
 from tests.servers import GraphQLClient
-from tests.workers import WorkerProcess
 
 FULL_CARD: dict[str, Any] = json.loads((Path(__file__).parent / "data/full_card.json").read_text())
 
@@ -158,40 +157,6 @@ class _Listener:
         self.socket.close()
 
 
-def test_card_text_is_printed_never_fetched(
-    editor: GraphQLClient, card_name: str, keys: dict[Role, str], tmp_path: Path
-) -> None:
-    secret = tmp_path / "secret.txt"
-    secret.write_text("TOP-SECRET-CONTENT")
-    listener = _Listener()
-    url = f"http://127.0.0.1:{listener.port}/x.png"
-    hostile = (
-        f'<img src="{url}"><link rel="stylesheet" href="{url}">'
-        f'<img src="file://{secret}"><style>@import "{url}";</style>'
-    )
-    try:
-        create_card(
-            editor,
-            card_name,
-            {
-                "model_overview": {"model_description": hostile},
-                "additional_information": {"custom_details": {"note": f"file://{secret}"}},
-            },
-        )
-        job = export_pdf(editor, card_name)
-        assert job["state"] == "SUCCEEDED"
-        text = _pdf_text(_download(job["result"], keys[Role.READER]))
-    finally:
-        listener.close()
-    assert listener.connections == 0
-    assert "TOP-SECRET-CONTENT" not in text
-    assert "<img src=" in text and f"file://{secret}" in text.replace(" ", "")
-
-
-def test_worker_process_is_real(worker: WorkerProcess) -> None:
-    assert worker.process.poll() is None
-
-
 def _hostile_everywhere(node: Any, value: Any, payloads: list[str], counter: list[int]) -> Any:
     """FULL_CARD with every free-text string replaced by a hostile payload (within limits)."""
 
@@ -244,4 +209,6 @@ def test_hostile_text_in_every_field_reaches_nothing(
         listener.close()
     assert listener.connections == 0
     assert "TOP-SECRET-CONTENT" not in text
-    assert "@import" in text and "<svg><image" in text.replace(" ", "")
+    compact = text.replace(" ", "")
+    assert "@import" in text and "<svg><image" in compact  # printed as text
+    assert f"file://{secret}" in compact and '<imgsrc="file://' in compact

@@ -49,62 +49,64 @@ def s3_stack(settings: Settings, moto_url: str, tmp_path_factory: Any) -> Iterat
         worker.stop()
 
 
-def _client(stack: dict[str, Any], keys: dict[Role, str]) -> GraphQLClient:
-    return GraphQLClient(stack["url"], keys[Role.EDITOR])
+@pytest.fixture
+def client(s3_stack: dict[str, Any], keys: dict[Role, str]) -> Iterator[GraphQLClient]:
+    """An editor of the S3-backed API."""
+    editor = GraphQLClient(s3_stack["url"], keys[Role.EDITOR])
+    yield editor
+    editor.close()
 
 
 def test_export_to_s3_with_the_cards_kms_key(
-    s3_stack: dict[str, Any], keys: dict[Role, str], card_name: str
+    s3_stack: dict[str, Any], client: GraphQLClient, card_name: str
 ) -> None:
-    client = _client(s3_stack, keys)
     s3, key_id = s3_stack["s3"], s3_stack["kms_key_id"]
-    try:
-        created = client.data(
-            "mutation($n: String!, $k: String) { createCard(input: {name: $n, kmsKeyId: $k, "
-            'contentJson: {intended_uses: {risk_rating: "High"}}}) { number } }',
-            {"n": card_name, "k": key_id},
-        )
-        assert created["createCard"]["number"] == 1
-        started = client.data(EXPORT_TO_S3, {"name": card_name, "path": "s3://exports/model-cards"})
-        job = wait_for_job(client, started["exportCardPdf"]["id"])
-        assert job["state"] == "SUCCEEDED", job["error"]
-        result = job["result"]
-        copy_key = f"model-cards/{card_name}/{job['id']}.pdf"
-        assert result["s3Uri"] == f"s3://exports/{copy_key}"
-        copy = s3.get_object(Bucket="exports", Key=copy_key)
-        assert copy["ServerSideEncryption"] == "aws:kms"
-        assert key_id in copy["SSEKMSKeyId"]
-        assert hashlib.sha256(copy["Body"].read()).hexdigest() == result["sha256"]
-        stored = s3.head_object(
-            Bucket="cardgraph-artifacts", Key=f"cardgraph/artifacts/{result['artifactId']}"
-        )
-        assert key_id in stored["SSEKMSKeyId"]
-        # The download URL is presigned; the API's own route redirects to such a URL.
-        download = httpx.get(result["downloadUrl"])
-        assert download.status_code == 200
-        assert hashlib.sha256(download.content).hexdigest() == result["sha256"]
-        redirect = client.http.get(f"/artifacts/{result['artifactId']}")
-        assert redirect.status_code == 307
-        assert redirect.headers["location"].startswith(s3.meta.endpoint_url)
-    finally:
-        client.close()
+    created = client.data(
+        "mutation($n: String!, $k: String) { createCard(input: {name: $n, kmsKeyId: $k, "
+        'contentJson: {intended_uses: {risk_rating: "High"}}}) { number } }',
+        {"n": card_name, "k": key_id},
+    )
+    assert created["createCard"]["number"] == 1
+    started = client.data(EXPORT_TO_S3, {"name": card_name, "path": "s3://exports/model-cards"})
+    job = wait_for_job(client, started["exportCardPdf"]["id"])
+    assert job["state"] == "SUCCEEDED", job["error"]
+    result = job["result"]
+    copy_key = f"model-cards/{card_name}/{job['id']}.pdf"
+    assert result["s3Uri"] == f"s3://exports/{copy_key}"
+    copy = s3.get_object(Bucket="exports", Key=copy_key)
+    assert copy["ServerSideEncryption"] == "aws:kms"
+    assert key_id in copy["SSEKMSKeyId"]
+    assert hashlib.sha256(copy["Body"].read()).hexdigest() == result["sha256"]
+    stored = s3.head_object(
+        Bucket="cardgraph-artifacts", Key=f"cardgraph/artifacts/{result['artifactId']}"
+    )
+    assert key_id in stored["SSEKMSKeyId"]
+    # The download URL is presigned; the API's own route redirects to such a URL.
+    download = httpx.get(result["downloadUrl"])
+    assert download.status_code == 200
+    assert hashlib.sha256(download.content).hexdigest() == result["sha256"]
+    redirect = client.http.get(f"/artifacts/{result['artifactId']}")
+    assert redirect.status_code == 307
+    assert redirect.headers["location"].startswith(s3.meta.endpoint_url)
+    # Exported again: the render is reused, and its bytes are still copied to the output path.
+    again = client.data(EXPORT_TO_S3, {"name": card_name, "path": "s3://exports/model-cards"})
+    second = wait_for_job(client, again["exportCardPdf"]["id"])
+    assert second["result"]["reused"] is True
+    copy_again = s3.get_object(Bucket="exports", Key=f"model-cards/{card_name}/{second['id']}.pdf")
+    assert hashlib.sha256(copy_again["Body"].read()).hexdigest() == result["sha256"]
 
 
 def test_card_without_kms_key_is_not_kms_encrypted(
-    s3_stack: dict[str, Any], keys: dict[Role, str], card_name: str
+    s3_stack: dict[str, Any], client: GraphQLClient, card_name: str
 ) -> None:
-    client = _client(s3_stack, keys)
-    try:
-        create_card(client, card_name, {})
-        started = client.data(EXPORT_PDF, {"name": card_name})
-        job = wait_for_job(client, started["exportCardPdf"]["id"])
-        assert job["state"] == "SUCCEEDED", job["error"]
-        head = s3_stack["s3"].head_object(
-            Bucket="cardgraph-artifacts", Key=f"cardgraph/artifacts/{job['result']['artifactId']}"
-        )
-        assert "SSEKMSKeyId" not in head
-    finally:
-        client.close()
+    create_card(client, card_name, {})
+    started = client.data(EXPORT_PDF, {"name": card_name})
+    job = wait_for_job(client, started["exportCardPdf"]["id"])
+    assert job["state"] == "SUCCEEDED", job["error"]
+    head = s3_stack["s3"].head_object(
+        Bucket="cardgraph-artifacts", Key=f"cardgraph/artifacts/{job['result']['artifactId']}"
+    )
+    assert "SSEKMSKeyId" not in head
 
 
 @pytest.mark.parametrize(
@@ -116,32 +118,24 @@ def test_card_without_kms_key_is_not_kms_encrypted(
     ],
 )
 def test_output_paths_are_checked_before_any_job(
-    s3_stack: dict[str, Any], keys: dict[Role, str], card_name: str, path: str, reason: str
+    s3_stack: dict[str, Any], client: GraphQLClient, card_name: str, path: str, reason: str
 ) -> None:
-    client = _client(s3_stack, keys)
-    try:
-        create_card(client, card_name, {})
-        error = client.error(EXPORT_TO_S3, {"name": card_name, "path": path})
-        assert error["extensions"]["code"] == "VALIDATION_FAILED"
-        assert error["extensions"]["fields"][0]["path"] == "s3OutputPath"
-        assert reason in error["extensions"]["fields"][0]["reason"]
-        jobs = client.data(
-            "query($n: String!) { jobs(filter: {cardName: $n}) { totalCount } }", {"n": card_name}
-        )
-        assert jobs["jobs"]["totalCount"] == 0
-    finally:
-        client.close()
+    create_card(client, card_name, {})
+    error = client.error(EXPORT_TO_S3, {"name": card_name, "path": path})
+    assert error["extensions"]["code"] == "VALIDATION_FAILED"
+    assert error["extensions"]["fields"][0]["path"] == "s3OutputPath"
+    assert reason in error["extensions"]["fields"][0]["reason"]
+    jobs = client.data(
+        "query($n: String!) { jobs(filter: {cardName: $n}) { totalCount } }", {"n": card_name}
+    )
+    assert jobs["jobs"]["totalCount"] == 0
 
 
 def test_invalid_kms_key_id_is_rejected(
-    s3_stack: dict[str, Any], keys: dict[Role, str], card_name: str
+    s3_stack: dict[str, Any], client: GraphQLClient, card_name: str
 ) -> None:
-    client = _client(s3_stack, keys)
-    try:
-        error = client.error(
-            'mutation($n: String!) { createCard(input: {name: $n, kmsKeyId: ""}) { number } }',
-            {"n": card_name},
-        )
-        assert error["extensions"]["fields"][0]["path"] == "kmsKeyId"
-    finally:
-        client.close()
+    error = client.error(
+        'mutation($n: String!) { createCard(input: {name: $n, kmsKeyId: ""}) { number } }',
+        {"n": card_name},
+    )
+    assert error["extensions"]["fields"][0]["path"] == "kmsKeyId"

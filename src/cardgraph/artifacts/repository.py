@@ -47,10 +47,6 @@ class ArtifactRepository:
         doc = await self._artifacts.find_one({"_id": artifact_id})
         return _artifact(doc) if doc else None
 
-    async def count_by_key_prefix(self, prefix: str) -> int:
-        """How many artifacts have keys starting with `prefix` (for checks and tests)."""
-        return await self._artifacts.count_documents({"key": {"$regex": f"^{prefix}"}})
-
 
 def _artifact(doc: Document) -> Artifact:
     return Artifact(

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cardgraph.aws.clients import AwsClients
-from cardgraph.errors import BadRequestError, FieldProblem, NotFoundError, ValidationFailedError
+from cardgraph.errors import FieldProblem, NotFoundError, ValidationFailedError
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,10 +136,3 @@ def _too_large(location: S3Location, limit: int) -> ValidationFailedError:
     return ValidationFailedError(
         [FieldProblem("s3Uri", f"{location.uri} is larger than the {limit}-byte limit")]
     )
-
-
-def require_configured(bucket: str | None) -> str:
-    """The artifact bucket, or BAD_REQUEST when S3 is not configured."""
-    if not bucket:
-        raise BadRequestError("S3 is not configured (CARDGRAPH_ARTIFACT_BUCKET)")
-    return bucket

@@ -13,7 +13,8 @@ PLOT_W, PLOT_H = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 INK, ACCENT, GRID = "#1f2933", "#2f6db5", "#d5dbe1"
 
 
-def _num(value: float) -> str:
+def format_number(value: float) -> str:
+    """A metric value as printed in tables and on axes (4 significant digits)."""
     return f"{value:.4g}"
 
 
@@ -47,7 +48,7 @@ def _axes(y_min: float, y_max: float, x_title: str, y_title: str) -> list[str]:
             f'<line x1="{LEFT}" y1="{y:.1f}" x2="{LEFT + PLOT_W}" y2="{y:.1f}" '
             f'stroke="{GRID}" stroke-width="0.5"/>'
         )
-        parts.append(_text(LEFT - 4, y + 3, _num(value), anchor="end"))
+        parts.append(_text(LEFT - 4, y + 3, format_number(value), anchor="end"))
     if x_title:
         parts.append(_text(LEFT + PLOT_W / 2, HEIGHT - 4, x_title))
     if y_title:
@@ -96,8 +97,8 @@ def line_graph(points: Sequence[Sequence[float]], x_title: str = "", y_title: st
     path = " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)
     parts.append(f'<polyline points="{path}" fill="none" stroke="{ACCENT}" stroke-width="1.5"/>')
     parts += [f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2" fill="{ACCENT}"/>' for x, y in coords]
-    parts.append(_text(LEFT, TOP + PLOT_H + 12, _num(x_min), anchor="start"))
-    parts.append(_text(LEFT + PLOT_W, TOP + PLOT_H + 12, _num(x_max), anchor="end"))
+    parts.append(_text(LEFT, TOP + PLOT_H + 12, format_number(x_min), anchor="start"))
+    parts.append(_text(LEFT + PLOT_W, TOP + PLOT_H + 12, format_number(x_max), anchor="end"))
     return _svg(parts)
 
 
@@ -127,7 +128,7 @@ def heat_map(
             colour = "#ffffff" if shade > 0.6 else INK
             parts.append(
                 f'<text x="{x + cell / 2:.1f}" y="{y + cell / 2 + 3:.1f}" '
-                f'text-anchor="middle" fill="{colour}">{escape(_num(value))}</text>'
+                f'text-anchor="middle" fill="{colour}">{escape(format_number(value))}</text>'
             )
         label = y_labels[r] if r < len(y_labels) else str(r)
         parts.append(_text(left - 4, top + r * cell + cell / 2 + 3, label[:12], anchor="end"))

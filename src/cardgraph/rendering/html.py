@@ -72,7 +72,7 @@ def _metric_row(metric: dict[str, Any]) -> MetricRow:
         picture = charts.bar_chart(
             value, metric.get("x_axis_name") or (), metric.get("y_axis_name") or ""
         )
-        shown = ", ".join(charts._num(v) for v in value)
+        shown = ", ".join(charts.format_number(v) for v in value)
     elif kind == "linear_graph":
         picture = charts.line_graph(
             value, metric.get("x_axis_name") or "", metric.get("y_axis_name") or ""
@@ -82,11 +82,11 @@ def _metric_row(metric: dict[str, Any]) -> MetricRow:
         picture = charts.heat_map(
             value, metric.get("x_axis_name") or (), metric.get("y_axis_name") or ()
         )
-        shown = " / ".join(" ".join(charts._num(v) for v in row) for row in value)
+        shown = " / ".join(" ".join(charts.format_number(v) for v in row) for row in value)
     elif isinstance(value, bool):
         shown = "true" if value else "false"
     elif isinstance(value, int | float):
-        shown = charts._num(value)
+        shown = charts.format_number(value)
     else:
         shown = str(value)
     return MetricRow(metric["name"], kind, shown, metric.get("notes", ""), picture)

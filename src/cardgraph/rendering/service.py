@@ -148,11 +148,11 @@ class PdfExport:
                 card.name,
                 kms_key_id=card.kms_key_id,
             )
-        else:
-            data = await self._artifacts.store.read(artifact.id)
         copied: dict[str, str] = {}
         output = self.output_location(job.input.get("s3OutputPath"))
         if output is not None:
+            if reused:  # only a copy needs the bytes of a reused render
+                data = await self._artifacts.store.read(artifact.id)
             # As SageMaker's export jobs do: {s3OutputPath}/{card}/{jobId}.pdf
             target = output.child(card.name, f"{job.id}.pdf")
             await context.progress(0.9, f"writing {target.uri}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, IndexModel, MongoClient
+from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, IndexModel
 from pymongo.asynchronous.database import AsyncDatabase
 
 from cardgraph.settings import Settings
@@ -83,11 +83,6 @@ def mongodb_url(settings: Settings) -> str:
 def create_async_client(settings: Settings) -> AsyncMongoClient[Document]:
     """Create the API's async client; one per event loop."""
     return AsyncMongoClient(mongodb_url(settings), **_client_options(settings))
-
-
-def create_sync_client(settings: Settings) -> MongoClient[Document]:
-    """Create a worker's (or CLI's) sync client; one per process, after fork."""
-    return MongoClient(mongodb_url(settings), **_client_options(settings))
 
 
 async def ensure_indexes(db: AsyncDatabase[Document]) -> None:
