@@ -9,7 +9,7 @@ import pytest
 
 from cardgraph.access.models import Role
 from cardgraph.settings import Settings
-from tests.cards_api import create_card, set_status, update_content
+from tests.cards_api import DELETE, create_card, set_status, update_content
 from tests.servers import GraphQLClient, running_api
 
 READ = """query($n: String!) { card(name: $n) {
@@ -51,3 +51,65 @@ def test_writes_through_one_process_are_read_at_once_through_another(
         assert other.data(READ, {"n": card_name})["card"]["latestVersion"]["status"] == "DRAFT"
     finally:
         other.close()
+
+
+def test_writes_through_the_other_process_are_read_at_once_through_the_first(
+    editor: GraphQLClient, second_api: str, keys: dict[Role, str], card_name: str
+) -> None:
+    other = GraphQLClient(second_api, keys[Role.EDITOR])
+    try:
+        create_card(editor, card_name, {})
+        for number in range(2, 12):  # each read is warm, each write is elsewhere
+            assert editor.data(READ, {"n": card_name})["card"]["latestVersion"]["number"] == (
+                number - 1
+            )
+            update_content(
+                other, card_name, {"business_details": {"business_problem": f"{number}"}}
+            )
+        assert editor.data(READ, {"n": card_name})["card"]["latestVersion"]["number"] == 11
+    finally:
+        other.close()
+
+
+def test_a_deleted_card_is_gone_at_once_from_another_process(
+    editor: GraphQLClient,
+    admin: GraphQLClient,
+    second_api: str,
+    keys: dict[Role, str],
+    card_name: str,
+) -> None:
+    other = GraphQLClient(second_api, keys[Role.READER])
+    try:
+        create_card(editor, card_name, {})
+        assert other.data(READ, {"n": card_name})["card"] is not None
+        assert admin.data(DELETE, {"name": card_name}) == {"deleteCard": True}
+        assert other.data(READ, {"n": card_name}) == {"card": None}
+        create_card(editor, card_name, {"business_details": {"business_problem": "again"}})
+        again = other.data(READ, {"n": card_name})["card"]["latestVersion"]
+        assert again["contentJson"] == {"business_details": {"business_problem": "again"}}
+    finally:
+        other.close()
+
+
+def test_a_revoked_key_stops_working_at_once_in_every_process(
+    admin: GraphQLClient, api_url: str, second_api: str
+) -> None:
+    created = admin.data(
+        'mutation { createApiKey(name: "short-lived", role: READER) { secret apiKey { id } } }'
+    )["createApiKey"]
+    other = GraphQLClient(second_api, created["secret"])
+    here = GraphQLClient(api_url, created["secret"])
+    try:
+        for client in (other, here):  # both processes now hold the key in memory
+            assert client.data("{ viewer { name } }") == {"viewer": {"name": "short-lived"}}
+        admin.data(
+            "mutation($id: ID!) { revokeApiKey(id: $id) { revokedAt } }",
+            {"id": created["apiKey"]["id"]},
+        )
+        for client in (other, here):
+            response = client.post("{ viewer { name } }")
+            assert response.status_code == 401
+            assert response.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    finally:
+        other.close()
+        here.close()

@@ -81,6 +81,7 @@ def test_mongodb_down_is_unavailable_and_recovers(settings: Settings, tmp_path: 
     )
     try:
         _, key = run_async(issue_api_key(stack, "fault-admin", Role.ADMIN, "tests"))
+        _, unused_key = run_async(issue_api_key(stack, "fault-reader", Role.READER, "tests"))
         with running_api(stack) as url:
             client = GraphQLClient(url, key)
             create_card(client, "survivor", {})
@@ -88,10 +89,20 @@ def test_mongodb_down_is_unavailable_and_recovers(settings: Settings, tmp_path: 
             ready = httpx.get(f"{url}/readyz", timeout=10)
             assert ready.status_code == 503
             assert ready.json()["checks"]["mongodb"].startswith("unreachable")
-            down = client.post('{ card(name: "survivor") { name } }')
+            # A key this process has not seen yet cannot be checked: the request is refused.
+            stranger = GraphQLClient(url, unused_key)
+            down = stranger.post('{ card(name: "survivor") { name } }')
+            stranger.close()
             assert down.status_code == 503
             assert down.json()["errors"][0]["extensions"]["code"] == "UNAVAILABLE"
             assert "Traceback" not in down.text
+            listing = client.post("{ cards(first: 5) { totalCount } }")
+            assert listing.json()["errors"][0]["extensions"]["code"] == "UNAVAILABLE"
+            assert listing.json()["data"] is None
+            assert "Traceback" not in listing.text
+            # What this process holds in memory (and hears no change of) is still served.
+            cached = client.data('{ card(name: "survivor") { latestVersion { number } } }')
+            assert cached == {"card": {"latestVersion": {"number": 1}}}
             mongo = start_mongodb(storage, port=mongo.port)
             deadline = time.monotonic() + 30
             while httpx.get(f"{url}/readyz", timeout=10).status_code != 200:

@@ -148,9 +148,16 @@ def test_unexpected_errors_are_masked_with_a_request_id(reader: GraphQLClient, d
     assert "secret" not in response.text and "Traceback" not in response.text
 
 
-def test_failures_during_authentication_are_masked_too(reader: GraphQLClient, db: Any) -> None:
+def test_failures_during_authentication_are_masked_too(
+    admin: GraphQLClient, api_url: str, db: Any
+) -> None:
+    secret = admin.data('mutation { createApiKey(name: "unseen", role: READER) { secret } }')[
+        "createApiKey"
+    ]["secret"]
+    unseen = GraphQLClient(api_url, secret)  # the API has not cached this key yet
     _fail_next(db, "find")  # the API key lookup
-    response = reader.post("{ viewer { name } }")
+    response = unseen.post("{ viewer { name } }")
+    unseen.close()
     assert response.status_code == 500
     error = response.json()["errors"][0]
     assert error["extensions"]["code"] == "INTERNAL"

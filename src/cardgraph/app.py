@@ -62,9 +62,10 @@ def create_app(settings: Settings) -> Starlette:
         runtime.mongo = create_async_client(settings)
         if settings.redis_url:
             runtime.redis = aioredis.from_url(settings.redis_url)
-            runtime.hub = EventHub(runtime.redis)
-            await runtime.hub.start()
         runtime.services = build_services(settings, runtime.mongo, runtime.redis)
+        if runtime.redis is not None:
+            runtime.hub = EventHub(runtime.redis, runtime.services.freshness)
+            await runtime.hub.start()
         try:
             await ensure_indexes(runtime.mongo[settings.mongodb_database])
         except Exception:  # the service starts anyway; /readyz reports the database

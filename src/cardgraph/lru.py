@@ -29,3 +29,11 @@ class LruCache(Generic[K, V]):
         self._entries.move_to_end(key)
         if len(self._entries) > self._capacity:
             self._entries.popitem(last=False)
+
+    def pop(self, key: K) -> None:
+        """Forget `key`, if present."""
+        self._entries.pop(key, None)
+
+    def clear(self) -> None:
+        """Forget everything."""
+        self._entries.clear()

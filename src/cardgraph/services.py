@@ -21,6 +21,7 @@ from cardgraph.aws.s3 import S3
 from cardgraph.aws.sagemaker import SageMaker
 from cardgraph.cards.repository import CardRepository
 from cardgraph.cards.service import CardService
+from cardgraph.events.freshness import Freshness
 from cardgraph.events.publisher import EventPublisher
 from cardgraph.export.service import BatchExport
 from cardgraph.jobs.queue import JobQueue
@@ -53,6 +54,7 @@ class Services:
     autopopulation: Autopopulation
     packages: PackageService
     events: EventPublisher
+    freshness: Freshness
     queue: JobQueue | None
 
 
@@ -62,13 +64,16 @@ def build_services(
     """Wire repositories into services."""
     db = mongo[settings.mongodb_database]
     arn_prefix = f"arn:aws:sagemaker:{settings.aws_region}:{settings.aws_account_id}:model-card/"
-    events = EventPublisher(redis)
+    # Fed by the API's event hub; in workers nothing feeds it, so they never read a cache.
+    freshness = Freshness(settings.cache_max_age_s)
+    events = EventPublisher(redis, freshness.origin)
     audit = AuditLog(AuditRepository(db))
     cards = CardService(
         CardRepository(db),
         arn_prefix=arn_prefix,
         audit=audit,
         events=events,
+        freshness=freshness,
         high_risk_policy=settings.policy_high_risk_needs_evidence,
     )
     jobs_repository = JobRepository(db)
@@ -88,7 +93,7 @@ def build_services(
     metrics = MetricsIngestion(
         cards, s3, artifacts, settings.s3_buckets, settings.metrics_max_bytes
     )
-    api_keys = ApiKeyService(ApiKeyRepository(db), audit)
+    api_keys = ApiKeyService(ApiKeyRepository(db), audit, events, freshness)
     oidc = None
     if settings.oidc_issuer and settings.oidc_audience and settings.oidc_jwks_url:
         oidc = OidcVerifier(
@@ -121,5 +126,6 @@ def build_services(
             settings.package_auto_create_cards,
         ),
         events=events,
+        freshness=freshness,
         queue=queue,
     )

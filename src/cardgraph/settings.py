@@ -31,6 +31,13 @@ class Settings(BaseSettings):
     redis_url: str | None = Field(
         None, description="Redis URL; unset means `cardgraph dev` starts an embedded Valkey."
     )
+    cache_max_age_s: float = Field(
+        10.0,
+        ge=0,
+        description="Longest an API process serves a cached card summary or API key without "
+        "re-reading it, should a change event be lost while Redis stays connected (0 = never "
+        "cache).",
+    )
     oidc_issuer: str | None = Field(
         None, description="OIDC issuer whose JWTs are accepted (with audience and JWKS URL)."
     )

@@ -11,9 +11,12 @@ from cardgraph.access.models import ApiKey, Principal, Role
 from cardgraph.access.repository import ApiKeyRepository
 from cardgraph.audit.service import AuditLog
 from cardgraph.errors import BadRequestError, NotFoundError, UnauthenticatedError
+from cardgraph.events.freshness import FreshCache, Freshness, Topic
+from cardgraph.events.publisher import EventPublisher
 
 KEY_PREFIX = "cg"
 MAX_KEY_NAME = 100
+CACHED_KEYS = 10_000
 
 
 def _hash_secret(secret: str) -> str:
@@ -34,9 +37,20 @@ def parse_bearer(header: str | None) -> str:
 class ApiKeyService:
     """API key life cycle; `authenticate` turns a presented key into a principal."""
 
-    def __init__(self, repository: ApiKeyRepository, audit: AuditLog) -> None:
+    def __init__(
+        self,
+        repository: ApiKeyRepository,
+        audit: AuditLog,
+        events: EventPublisher | None = None,
+        freshness: Freshness | None = None,
+    ) -> None:
         self._repository = repository
         self._audit = audit
+        self._events = events or EventPublisher(None)
+        # Keys with their secret hashes, served from memory while revocations are heard.
+        self._keys: FreshCache[tuple[ApiKey, str]] = FreshCache(
+            freshness or Freshness(0.0), Topic.API_KEY, CACHED_KEYS
+        )
 
     async def authenticate(self, token: str) -> Principal:
         """Check a presented key; raise UNAUTHENTICATED if unknown, malformed or revoked."""
@@ -44,7 +58,12 @@ class ApiKeyService:
         key_id, _, secret = rest.partition("_")
         if prefix != KEY_PREFIX or not key_id or not secret:
             raise UnauthenticatedError("invalid API key")
-        found = await self._repository.find_with_hash(key_id)
+        found = self._keys.get(key_id)
+        if found is None:
+            ticket = self._keys.ticket()
+            found = await self._repository.find_with_hash(key_id)
+            if found is not None:
+                self._keys.put(key_id, found, ticket)
         if found is None or not hmac.compare_digest(found[1], _hash_secret(secret)):
             raise UnauthenticatedError("invalid API key")
         key = found[0]
@@ -83,7 +102,9 @@ class ApiKeyService:
     async def revoke_key(self, key_id: str, actor: Principal) -> ApiKey:
         """Revoke a key (admins only); it stops working at once."""
         actor.require(Role.ADMIN, "revoking API keys")
-        if not await self._repository.revoke(key_id, datetime.now(UTC)):
+        revoked_now = await self._repository.revoke(key_id, datetime.now(UTC))
+        await self._events.api_key_revoked(key_id)
+        if not revoked_now:
             existing = await self._repository.get(key_id)
             if existing is None:
                 raise NotFoundError(f"no API key with id {key_id!r}")

@@ -15,9 +15,11 @@ from pymongo.errors import DuplicateKeyError
 from cardgraph.audit.models import AuditEvent, event_hash
 from cardgraph.cards.content import GENESIS_SHA256
 from cardgraph.errors import ConflictError
+from cardgraph.lru import LruCache
 from cardgraph.storage.mongo import AUDIT_EVENTS, Document
 
 MAX_APPEND_ATTEMPTS = 100
+CACHED_CHAIN_HEADS = 10_000
 
 
 class AuditRepository:
@@ -25,27 +27,38 @@ class AuditRepository:
 
     def __init__(self, db: AsyncDatabase[Document]) -> None:
         self._events = db[AUDIT_EVENTS]
+        # The last (sequence, hash) this process appended or read per chain. It may be behind
+        # the database (another process appended since) but never ahead of it, and the unique
+        # (chain, sequence) index refuses an append after a stale head: one round trip when
+        # this process is the chain's usual writer, a re-read when it is not.
+        self._heads: LruCache[str, tuple[int, str]] = LruCache(CACHED_CHAIN_HEADS)
 
     async def append(self, event: AuditEvent) -> AuditEvent:
         """Add an event at the end of its chain (retrying when another append won)."""
         for attempt in range(1, MAX_APPEND_ATTEMPTS + 1):
-            last = await self._events.find_one(
-                {"chain": event.chain}, sort=[("sequence", DESCENDING)]
-            )
+            head = self._heads.get(event.chain)
+            if head is None:
+                head = await self._read_head(event.chain)
+            sequence, previous = head
             chained = dataclasses.replace(
-                event,
-                sequence=(last["sequence"] + 1) if last else 1,
-                previous_sha256=last["event_sha256"] if last else GENESIS_SHA256,
+                event, sequence=sequence + 1, previous_sha256=previous
             )
             chained = dataclasses.replace(chained, event_sha256=event_hash(chained))
             try:
                 await self._events.insert_one(_document(chained))
             except DuplicateKeyError:
                 # Another append took this sequence number; back off a little and re-read.
-                await asyncio.sleep(random.uniform(0, 0.002 * attempt))  # noqa: S311
+                self._heads.pop(event.chain)
+                if attempt > 1:
+                    await asyncio.sleep(random.uniform(0, 0.002 * attempt))  # noqa: S311
                 continue
+            self._heads.put(event.chain, (chained.sequence, chained.event_sha256))
             return chained
         raise ConflictError(f"the audit chain {event.chain!r} is too busy; try again")
+
+    async def _read_head(self, chain: str) -> tuple[int, str]:
+        last = await self._events.find_one({"chain": chain}, sort=[("sequence", DESCENDING)])
+        return (last["sequence"], last["event_sha256"]) if last else (0, GENESIS_SHA256)
 
     async def page(
         self, card_name: str | None, before_id: str | None, limit: int

@@ -67,7 +67,7 @@ class AuditLog:
         return Page(
             items=[(event, encode_cursor([event_id])) for event, event_id in found[:first]],
             has_next_page=len(found) > first,
-            total_count=await self._repository.count(card_name),
+            count=lambda: self._repository.count(card_name),
         )
 
     async def check_chain(self, chain: str) -> ChainCheck:

@@ -6,7 +6,7 @@ import re
 from datetime import datetime
 from typing import Any
 
-from pymongo import ASCENDING, DESCENDING
+from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
@@ -79,6 +79,15 @@ class CardRepository:
         doc = await self._versions.find_one({"_id": _version_id(card.id, number)})
         return _version(doc, card.name) if doc else None
 
+    async def get_versions(self, wanted: list[tuple[Card, int]]) -> list[CardVersion | None]:
+        """Several versions by (card, number) in one query, in the order asked."""
+        ids = [_version_id(card.id, number) for card, number in wanted]
+        found = {doc["_id"]: doc async for doc in self._versions.find({"_id": {"$in": ids}})}
+        return [
+            _version(found[version_id], card.name) if version_id in found else None
+            for version_id, (card, _) in zip(ids, wanted, strict=True)
+        ]
+
     async def version_of_job(self, card: Card, job_id: str) -> CardVersion | None:
         """The version a job created, if it created one (redelivered jobs find it here)."""
         doc = await self._versions.find_one({"card_id": card.id, "job_id": job_id})
@@ -118,12 +127,13 @@ class CardRepository:
         risk: str | None,
         group: str | None,
         updated_at: datetime,
-    ) -> None:
+    ) -> Card | None:
         """Point the card summary at `version` unless a newer version is already recorded.
 
-        The revision grows either way: readers cache versions per revision.
+        The revision grows either way: readers cache versions per revision. Returns the
+        summary as it stands after this change (None if the card is gone), in one round trip.
         """
-        result = await self._cards.update_one(
+        found = await self._cards.find_one_and_update(
             {"_id": card.id, "latest_version": {"$lte": version.number}},
             {
                 "$set": {
@@ -135,9 +145,13 @@ class CardRepository:
                 },
                 "$inc": {"revision": 1},
             },
+            return_document=ReturnDocument.AFTER,
         )
-        if result.matched_count == 0:
-            await self._cards.update_one({"_id": card.id}, {"$inc": {"revision": 1}})
+        if found is None:
+            found = await self._cards.find_one_and_update(
+                {"_id": card.id}, {"$inc": {"revision": 1}}, return_document=ReturnDocument.AFTER
+            )
+        return _card(found) if found and not found["deleted"] else None
 
     async def mark_deleted(self, card: Card, deleted_at: datetime, deleted_by: str) -> bool:
         """Retire a card: its name becomes free, its versions stay for the record."""

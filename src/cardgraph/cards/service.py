@@ -37,6 +37,7 @@ from cardgraph.cards.repository import CardRepository
 from cardgraph.cards.verification import Verification, verify_versions
 from cardgraph.clock import utc_now_ms
 from cardgraph.errors import ArchivedError, BadRequestError, ConflictError, NotFoundError
+from cardgraph.events.freshness import FreshCache, Freshness, Topic
 from cardgraph.events.models import CardEvent, CardEventKind
 from cardgraph.events.publisher import EventPublisher
 from cardgraph.lru import LruCache
@@ -44,6 +45,8 @@ from cardgraph.pagination import Page, decode_cursor, encode_cursor
 
 # Writers without expectedVersion retry a lost race; this bounds pathological contention.
 MAX_WRITE_ATTEMPTS = 200
+CACHED_CARDS = 10_000
+CACHED_VERSIONS = 4096
 
 
 class CardService:
@@ -56,16 +59,22 @@ class CardService:
         arn_prefix: str,
         audit: AuditLog,
         events: EventPublisher | None = None,
+        freshness: Freshness | None = None,
         high_risk_policy: bool = True,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
         self._repository = repository
         self._audit = audit
         self._high_risk_policy = high_risk_policy
+        # Card summaries (the latest pointer, status, revision) are served from memory only
+        # while this process hears every card event; any change anywhere evicts them.
+        self._cards: FreshCache[Card] = FreshCache(
+            freshness or Freshness(0.0), Topic.CARD, CACHED_CARDS
+        )
         # Versions never change but for their status, and any change of a card's content or
         # status bumps the card's revision: a version read under one revision stays true for
         # every reader holding that revision, in any process.
-        self._versions: LruCache[tuple[str, int, int], CardVersion] = LruCache(4096)
+        self._versions: LruCache[tuple[str, int, int], CardVersion] = LruCache(CACHED_VERSIONS)
         self._events = events or EventPublisher(None)
         self._arn_prefix = arn_prefix
         self._clock = clock or utc_now_ms
@@ -87,8 +96,6 @@ class CardService:
         normalised = validate_content(content)
         if status is CardStatus.APPROVED and self._high_risk_policy:
             check_approval_policy(normalised)
-        if await self._repository.find_card(name) is not None:
-            raise ConflictError(f"a card named {name!r} already exists")
         now = self._clock()
         card_id = uuid.uuid4().hex
         version = _new_version(card_id, name, 1, normalised, status, None, actor, now, source)
@@ -108,9 +115,11 @@ class CardService:
             model_package_group=model_package_group_of(normalised),
             kms_key_id=kms_key_id,
         )
+        ticket = self._cards.ticket()
         if not await self._repository.insert_card(card):
             await self._repository.delete_version(card_id, 1)
             raise ConflictError(f"a card named {name!r} already exists")
+        self._remember(card, version, ticket)
         await self._audit.record(
             actor,
             "createCard",
@@ -140,9 +149,18 @@ class CardService:
             done = await self._repository.version_of_job(card, job_id)
             if done is not None:  # a redelivered job: its version exists already
                 return done
+        # The first attempt trusts the cached latest version: if another writer got there
+        # first, the unique (card, number) index refuses our insert and we re-read the truth.
+        from_database = False
         for _ in range(MAX_WRITE_ATTEMPTS):
-            latest = await self._current_version(card)
+            if from_database:
+                latest = await self._current_version(card)
+            else:
+                latest = await self.latest_version(card)
             if expected_version is not None and latest.number != expected_version:
+                if not from_database:
+                    from_database = True
+                    continue
                 raise ConflictError(
                     f"card {name!r} is at version {latest.number}, not {expected_version}"
                 )
@@ -188,6 +206,9 @@ class CardService:
                 raise ConflictError(
                     f"another writer created version {version.number} of {name!r} first"
                 )
+            if not from_database:
+                from_database = True
+                continue
             await asyncio.sleep(random.uniform(0, 0.005))  # noqa: S311 - jitter, not crypto
         raise ConflictError(f"card {name!r} is changing too fast; try again")
 
@@ -248,10 +269,22 @@ class CardService:
         """Delete a card (admins only); its name becomes free, its history is kept."""
         actor.require(Role.ADMIN, "deleting cards")
         card = await self.require_card(name)
+        ticket = self._cards.ticket()
         deleted = await self._repository.mark_deleted(card, self._clock(), actor.actor)
+        self._cards.put_written(name, None, ticket)
         if deleted:
             await self._audit.record(
                 actor, "deleteCard", card_name=name, details={"cardId": card.id, "arn": card.arn}
+            )
+            await self._events.card_changed(
+                CardEvent(
+                    kind=CardEventKind.CARD_DELETED,
+                    card_name=name,
+                    version=card.latest_version,
+                    status=card.status.value,
+                    at=self._clock(),
+                    actor=actor.actor,
+                )
             )
         return deleted
 
@@ -260,26 +293,56 @@ class CardService:
         return await verify_versions(self._repository, await self.require_card(name))
 
     async def find_card(self, name: str) -> Card | None:
-        """The live card called `name`, if any."""
-        return await self._repository.find_card(name)
+        """The live card called `name`, if any (from memory while change events are heard)."""
+        card = self._cards.get(name)
+        if card is not None:
+            return card
+        ticket = self._cards.ticket()
+        card = await self._repository.find_card(name)
+        if card is not None:
+            self._cards.put(name, card, ticket)
+        return card
 
     async def require_card(self, name: str) -> Card:
         """The live card called `name`, or NOT_FOUND."""
-        card = await self._repository.find_card(name)
+        card = await self.find_card(name)
         if card is None:
             raise NotFoundError(f"no card named {name!r}")
         return card
 
     async def latest_version(self, card: Card) -> CardVersion:
         """The card's latest version, as of the card summary just read (cached per revision)."""
-        key = (card.id, card.latest_version, card.revision)
-        cached = self._versions.get(key)
+        cached = self.cached_latest_version(card)
         if cached is not None:
             return cached
+        key = (card.id, card.latest_version, card.revision)
         version = await self._current_version(card)
         if version.number == card.latest_version:
             self._versions.put(key, version)
         return version
+
+    def cached_latest_version(self, card: Card) -> CardVersion | None:
+        """The card's latest version if this process holds it (no I/O at all)."""
+        return self._versions.get((card.id, card.latest_version, card.revision))
+
+    async def latest_versions(self, cards: list[Card]) -> list[CardVersion]:
+        """The latest version of each card, with one query for all that are not cached."""
+        results = [self.cached_latest_version(card) for card in cards]
+        missing = [i for i, found in enumerate(results) if found is None]
+        if missing:
+            fetched = await self._repository.get_versions(
+                [(cards[i], cards[i].latest_version) for i in missing]
+            )
+            for i, version in zip(missing, fetched, strict=True):
+                if version is not None:
+                    card = cards[i]
+                    self._versions.put((card.id, card.latest_version, card.revision), version)
+                results[i] = version
+        # A pointer naming no version (a write in flight) takes the careful path, one by one.
+        return [
+            found if found is not None else await self.latest_version(card)
+            for card, found in zip(cards, results, strict=True)
+        ]
 
     async def _current_version(self, card: Card) -> CardVersion:
         """The latest version straight from the database (writers use this, never a cache)."""
@@ -308,11 +371,10 @@ class CardService:
                 raise BadRequestError("`after` is not a version cursor")
             after_number = key[0]
         found = await self._repository.list_versions(card, after_number, first + 1)
-        total = await self._repository.count_versions(card)
         return Page(
             items=[(v, encode_cursor([v.number])) for v in found[:first]],
             has_next_page=len(found) > first,
-            total_count=total,
+            count=lambda: self._repository.count_versions(card),
         )
 
     async def cards(
@@ -328,11 +390,10 @@ class CardService:
             if sort.field.value != "name":
                 after_key[0] = datetime.fromisoformat(after_key[0])
         found = await self._repository.list_cards(card_filter, sort, after_key, first + 1)
-        total = await self._repository.count_cards(card_filter)
         return Page(
             items=[(c, _card_cursor(c, sort)) for c in found[:first]],
             has_next_page=len(found) > first,
-            total_count=total,
+            count=lambda: self._repository.count_cards(card_filter),
         )
 
     async def _announce(
@@ -353,13 +414,24 @@ class CardService:
 
     async def _refresh_summary(self, card: Card, version: CardVersion) -> None:
         content = version.content
-        await self._repository.refresh_summary(
+        ticket = self._cards.ticket()
+        summary = await self._repository.refresh_summary(
             card,
             version,
             risk_rating_of(content),
             model_package_group_of(content),
             self._clock(),
         )
+        if summary is None:
+            self._cards.put_written(card.name, None, ticket)
+        else:
+            self._remember(summary, version, ticket)
+
+    def _remember(self, card: Card, version: CardVersion, ticket: int) -> None:
+        """Keep what this process just wrote, so its next read or write needs no round trip."""
+        if card.latest_version == version.number:
+            self._versions.put((card.id, version.number, card.revision), version)
+        self._cards.put_written(card.name, card, ticket)
 
 
 def _require_approver_for(status: CardStatus, actor: Principal) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 PREFIX = "cardgraph:"
 CARDS = f"{PREFIX}cards"
+# Carries the id of a revoked API key, so every process drops it from its cache.
+API_KEYS = f"{PREFIX}api-keys"
 
 
 def job_channel(job_id: str) -> str:

@@ -11,7 +11,9 @@ from collections.abc import AsyncIterator
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
-from cardgraph.events.channels import PREFIX
+from cardgraph.events.channels import API_KEYS, CARDS, PREFIX
+from cardgraph.events.freshness import Freshness, Topic
+from cardgraph.events.models import CardEvent
 
 logger = logging.getLogger("cardgraph.events")
 
@@ -20,10 +22,14 @@ RECONNECT_DELAY_S = 0.5
 
 
 class EventHub:
-    """Listens on `cardgraph:*` once and hands each message to the queues of its channel."""
+    """Listens on `cardgraph:*` once and hands each message to the queues of its channel.
 
-    def __init__(self, redis: aioredis.Redis) -> None:
+    It also keeps this process's caches fresh: they serve entries only while it listens.
+    """
+
+    def __init__(self, redis: aioredis.Redis, freshness: Freshness | None = None) -> None:
         self._redis = redis
+        self._freshness = freshness or Freshness(0.0)
         self._queues: dict[str, set[asyncio.Queue[bytes]]] = defaultdict(set)
         self._task: asyncio.Task[None] | None = None
         self._ready = asyncio.Event()
@@ -67,19 +73,41 @@ class EventHub:
             try:
                 async with self._redis.pubsub() as pubsub:
                     await pubsub.psubscribe(f"{PREFIX}*")
+                    self._freshness.listening()
                     self._ready.set()
                     async for message in pubsub.listen():
                         if message["type"] == "pmessage":
                             self._dispatch(message["channel"], message["data"])
             except asyncio.CancelledError:
+                self._freshness.deaf()
                 raise
             except (RedisError, OSError):
+                self._freshness.deaf()
                 self._ready.clear()
                 logger.warning("event hub lost Redis; reconnecting", exc_info=True)
                 await asyncio.sleep(RECONNECT_DELAY_S)
+            except Exception:
+                # Caches must never outlive the feed that keeps them fresh.
+                self._freshness.deaf()
+                self._ready.clear()
+                logger.exception("event hub failed; restarting it")
+                await asyncio.sleep(RECONNECT_DELAY_S)
+
+    def _invalidate(self, channel: str, data: bytes) -> None:
+        try:
+            if channel == CARDS:
+                event = CardEvent.from_json(data)
+                self._freshness.heard(Topic.CARD, event.card_name, event.origin)
+            elif channel == API_KEYS:
+                self._freshness.heard(Topic.API_KEY, data.decode(), None)
+        except (ValueError, KeyError, TypeError):
+            # A change we cannot attribute might concern anything cached.
+            logger.warning("unreadable change event on %s; forgetting every cache", channel)
+            self._freshness.listening()
 
     def _dispatch(self, channel: bytes | str, data: bytes) -> None:
         name = channel.decode() if isinstance(channel, bytes) else channel
+        self._invalidate(name, data)
         for queue in tuple(self._queues.get(name, ())):
             try:
                 queue.put_nowait(data)

@@ -15,6 +15,7 @@ class CardEventKind(StrEnum):
     VERSION_CREATED = "VERSION_CREATED"
     STATUS_CHANGED = "STATUS_CHANGED"
     EXPORT_READY = "EXPORT_READY"
+    CARD_DELETED = "CARD_DELETED"
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +30,8 @@ class CardEvent:
     actor: str
     job_id: str | None = None
     artifact_id: str | None = None
+    # The publishing process (see `Freshness.origin`); not part of the public event.
+    origin: str | None = None
 
     def to_json(self) -> str:
         """Serialise for the wire."""
@@ -41,6 +44,7 @@ class CardEvent:
             "actor": self.actor,
             "job_id": self.job_id,
             "artifact_id": self.artifact_id,
+            "origin": self.origin,
         }
         return json.dumps(data, separators=(",", ":"))
 
@@ -57,4 +61,5 @@ class CardEvent:
             actor=data["actor"],
             job_id=data.get("job_id"),
             artifact_id=data.get("artifact_id"),
+            origin=data.get("origin"),
         )

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
-from cardgraph.events.channels import CARDS, job_channel
+from cardgraph.events.channels import API_KEYS, CARDS, job_channel
 from cardgraph.events.models import CardEvent
 from cardgraph.jobs.codec import job_to_json
 from cardgraph.jobs.models import Job
@@ -18,8 +19,9 @@ logger = logging.getLogger("cardgraph.events")
 class EventPublisher:
     """Publishes job states and card events; without Redis it publishes nothing."""
 
-    def __init__(self, redis: aioredis.Redis | None) -> None:
+    def __init__(self, redis: aioredis.Redis | None, origin: str | None = None) -> None:
         self._redis = redis
+        self._origin = origin
 
     async def job_changed(self, job: Job) -> None:
         """Announce a job's new state."""
@@ -27,7 +29,11 @@ class EventPublisher:
 
     async def card_changed(self, event: CardEvent) -> None:
         """Announce a card event."""
-        await self._publish(CARDS, event.to_json())
+        await self._publish(CARDS, dataclasses.replace(event, origin=self._origin).to_json())
+
+    async def api_key_revoked(self, key_id: str) -> None:
+        """Tell every API process to stop trusting its cached copy of a key."""
+        await self._publish(API_KEYS, key_id)
 
     async def _publish(self, channel: str, payload: str) -> None:
         if self._redis is None:

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import strawberry
 from starlette.requests import Request
 from starlette.websockets import WebSocket
+from strawberry.dataloader import DataLoader
 
 from cardgraph.access.models import Principal
+from cardgraph.cards.models import Card, CardVersion
 from cardgraph.errors import UnauthenticatedError
 from cardgraph.events.hub import EventHub
 from cardgraph.services import Services
@@ -25,6 +28,14 @@ class Context:
     hub: EventHub | None = None
     principal: Principal | None = None
     connection_params: dict[str, Any] = field(default_factory=dict)
+
+    @cached_property
+    def latest_versions(self) -> DataLoader[Card, CardVersion]:
+        """Batches the latest-version reads of one request (a list of cards: one query)."""
+        return DataLoader(
+            load_fn=self.services.cards.latest_versions,
+            cache_key_fn=lambda card: (card.id, card.latest_version, card.revision),
+        )
 
     @property
     def actor(self) -> Principal:

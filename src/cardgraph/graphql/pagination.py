@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Generic, TypeVar
 
 import strawberry
@@ -37,7 +37,12 @@ class Connection(Generic[NodeT]):
 
     edges: list[Edge[NodeT]] = strawberry.field(description="The items of this page.")
     page_info: PageInfo = strawberry.field(description="Pagination state.")
-    total_count: int = strawberry.field(description="Number of items in the whole list.")
+    count: strawberry.Private[Callable[[], Awaitable[int]]]
+
+    @strawberry.field(description="Number of items in the whole list.")
+    async def total_count(self) -> int:
+        """Counted only when asked for."""
+        return await self.count()
 
 
 def to_connection(page: Page[ItemT], convert: Callable[[ItemT], NodeT]) -> Connection[NodeT]:
@@ -49,5 +54,5 @@ def to_connection(page: Page[ItemT], convert: Callable[[ItemT], NodeT]) -> Conne
             has_next_page=page.has_next_page,
             end_cursor=edges[-1].cursor if edges else None,
         ),
-        total_count=page.total_count,
+        count=page.count,
     )

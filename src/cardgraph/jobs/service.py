@@ -101,7 +101,7 @@ class JobService:
         return Page(
             items=[(j, encode_cursor([j.created_at.isoformat(), j.id])) for j in found[:first]],
             has_next_page=len(found) > first,
-            total_count=await self._repository.count(job_filter),
+            count=lambda: self._repository.count(job_filter),
         )
 
     async def cancel(self, job_id: str, actor: Principal) -> Job:

@@ -133,7 +133,7 @@ class PackageService:
         return Page(
             items=[(p, encode_cursor([p.arn])) for p in found[:first]],
             has_next_page=len(found) > first,
-            total_count=await self.packages.count(group),
+            count=lambda: self.packages.count(group),
         )
 
     async def sync(self, context: JobContext) -> dict[str, Any]:

@@ -184,7 +184,10 @@ class CardType:
     @strawberry.field(description="The latest version.")
     async def latest_version(self, info: Info) -> CardVersionType:
         """Latest version."""
-        return CardVersionType(version=await info.context.services.cards.latest_version(self.card))
+        cached = info.context.services.cards.cached_latest_version(self.card)
+        if cached is not None:  # the common case skips the loader's scheduling
+            return CardVersionType(version=cached)
+        return CardVersionType(version=await info.context.latest_versions.load(self.card))
 
     @strawberry.field(description="One version by number; null if it does not exist.")
     async def version(self, info: Info, number: int) -> CardVersionType | None:

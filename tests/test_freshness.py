@@ -1,0 +1,89 @@
+"""The rules that keep process-local caches from serving stale entries (pure, no servers)."""
+
+from __future__ import annotations
+
+from cardgraph.events.freshness import FreshCache, Freshness, Topic
+
+
+class FakeClock:
+    """A monotonic clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _cache(max_age_s: float = 10.0) -> tuple[Freshness, FreshCache[str], FakeClock]:
+    clock = FakeClock()
+    freshness = Freshness(max_age_s, clock)
+    freshness.listening()
+    return freshness, FreshCache(freshness, Topic.CARD, 3), clock
+
+
+def test_nothing_is_cached_or_served_while_the_change_feed_is_not_heard() -> None:
+    freshness, cache, _ = _cache()
+    cache.put("a", "one", cache.ticket())
+    freshness.deaf()
+    assert cache.get("a") is None
+    cache.put("a", "two", cache.ticket())
+    assert cache.get("a") is None
+    freshness.listening()  # what was kept across a gap in hearing is gone
+    assert cache.get("a") is None
+
+
+def test_a_change_evicts_its_entry_and_only_entries_of_its_topic() -> None:
+    freshness, cache, _ = _cache()
+    cache.put("a", "one", cache.ticket())
+    cache.put("b", "bee", cache.ticket())
+    freshness.changed(Topic.API_KEY, "a")
+    assert cache.get("a") == "one"
+    freshness.heard(Topic.CARD, "a", origin="another-process")
+    assert cache.get("a") is None
+    assert cache.get("b") == "bee"
+
+
+def test_a_read_that_a_change_raced_is_not_cached() -> None:
+    freshness, cache, _ = _cache()
+    ticket = cache.ticket()  # a read starts
+    freshness.changed(Topic.CARD, "a")  # the change lands before the read's answer
+    cache.put("a", "old", ticket)
+    assert cache.get("a") is None
+
+
+def test_own_echo_keeps_what_the_write_stored_and_reads_in_flight_cannot_overwrite_it() -> None:
+    freshness, cache, _ = _cache()
+    cache.put("a", "v1", cache.ticket())
+    in_flight = cache.ticket()  # a read began before the write
+    write = cache.ticket()
+    cache.put_written("a", "v2", write)
+    cache.put("a", "v1", in_flight)  # its older answer arrives late
+    assert cache.get("a") == "v2"
+    freshness.heard(Topic.CARD, "a", origin=freshness.origin)
+    assert cache.get("a") == "v2"
+
+
+def test_a_write_raced_by_another_change_leaves_nothing_behind() -> None:
+    freshness, cache, _ = _cache()
+    cache.put("a", "v1", cache.ticket())
+    write = cache.ticket()
+    freshness.changed(Topic.CARD, "b")  # some change arrived while the write ran
+    cache.put_written("a", "v2", write)
+    assert cache.get("a") is None
+    cache.put("c", "sea", cache.ticket())
+    cache.put_written("c", None, cache.ticket())
+    assert cache.get("c") is None
+
+
+def test_entries_expire_after_the_longest_allowed_age_and_the_least_used_go_first() -> None:
+    _, cache, clock = _cache(max_age_s=5.0)
+    for key in ("a", "b", "c"):
+        cache.put(key, key.upper(), cache.ticket())
+    assert cache.get("a") == "A"  # now b is the least recently used
+    cache.put("d", "D", cache.ticket())
+    assert cache.get("b") is None
+    clock.now = 5.0
+    assert cache.get("a") == "A"
+    clock.now = 5.1
+    assert cache.get("a") is None
