@@ -40,9 +40,7 @@ class AuditRepository:
             if head is None:
                 head = await self._read_head(event.chain)
             sequence, previous = head
-            chained = dataclasses.replace(
-                event, sequence=sequence + 1, previous_sha256=previous
-            )
+            chained = dataclasses.replace(event, sequence=sequence + 1, previous_sha256=previous)
             chained = dataclasses.replace(chained, event_sha256=event_hash(chained))
             try:
                 await self._events.insert_one(_document(chained))
