@@ -6,6 +6,7 @@ import asyncio
 import dataclasses
 import random
 import uuid
+import weakref
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -75,6 +76,10 @@ class CardService:
         # status bumps the card's revision: a version read under one revision stays true for
         # every reader holding that revision, in any process.
         self._versions: LruCache[tuple[str, int, int], CardVersion] = LruCache(CACHED_VERSIONS)
+        # Held only while a write is under way: idle cards cost nothing.
+        self._writers: weakref.WeakValueDictionary[str, asyncio.Lock] = (
+            weakref.WeakValueDictionary()
+        )
         self._events = events or EventPublisher(None)
         self._arn_prefix = arn_prefix
         self._clock = clock or utc_now_ms
@@ -143,6 +148,20 @@ class CardService:
         """Make version N+1 with new content (DRAFT); identical content returns version N."""
         actor.require(Role.EDITOR, "changing card content")
         normalised = validate_content(content)
+        async with self._writer_lock(name):
+            return await self._write_content(
+                name, normalised, actor, expected_version, source, job_id
+            )
+
+    async def _write_content(
+        self,
+        name: str,
+        normalised: dict[str, Any],
+        actor: Principal,
+        expected_version: int | None,
+        source: VersionSource,
+        job_id: str | None,
+    ) -> CardVersion:
         content_sha = sha256_hex(canonical_json(normalised))
         card = await self.require_card(name)
         if job_id is not None:
@@ -190,15 +209,18 @@ class CardService:
                 job_id,
             )
             if await self._repository.insert_version(version):
-                await self._refresh_summary(card, version)
-                await self._audit.record(
-                    actor,
-                    "updateCardContent",
-                    card_name=name,
-                    version=version.number,
-                    before=latest.content_sha256,
-                    after=content_sha,
-                    details={"source": source.value, "job": job_id},
+                # Both follow from the committed version and not from each other.
+                await asyncio.gather(
+                    self._refresh_summary(card, version),
+                    self._audit.record(
+                        actor,
+                        "updateCardContent",
+                        card_name=name,
+                        version=version.number,
+                        before=latest.content_sha256,
+                        after=content_sha,
+                        details={"source": source.value, "job": job_id},
+                    ),
                 )
                 await self._announce(CardEventKind.VERSION_CREATED, version, job_id)
                 return version
@@ -216,6 +238,10 @@ class CardService:
         """Change the latest version's status in place; no new version is made."""
         actor.require(Role.EDITOR, "changing card status")
         _require_approver_for(status, actor)
+        async with self._writer_lock(name):
+            return await self._write_status(name, status, actor)
+
+    async def _write_status(self, name: str, status: CardStatus, actor: Principal) -> CardVersion:
         card = await self.require_card(name)
         for _ in range(MAX_WRITE_ATTEMPTS):
             latest = await self._current_version(card)
@@ -320,6 +346,16 @@ class CardService:
         if version.number == card.latest_version:
             self._versions.put(key, version)
         return version
+
+    def _writer_lock(self, name: str) -> asyncio.Lock:
+        """One writer per card at a time in this process: same-card writers queue here
+        instead of racing for the next version number and retrying (other processes still
+        race, and the unique index settles it)."""
+        lock = self._writers.get(name)
+        if lock is None:
+            lock = asyncio.Lock()
+            self._writers[name] = lock
+        return lock
 
     def cached_latest_version(self, card: Card) -> CardVersion | None:
         """The card's latest version if this process holds it (no I/O at all)."""

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import strawberry
-from graphql import GraphQLError
+from graphql import ASTValidationRule, GraphQLError
 from strawberry.extensions import (
-    MaxAliasesLimiter,
+    AddValidationRules,
     MaxTokensLimiter,
     ParserCache,
-    QueryDepthLimiter,
     SchemaExtension,
     ValidationCache,
+    max_aliases,
+    query_depth_limiter,
 )
 from strawberry.extensions.disable_introspection import DisableIntrospection
 from strawberry.types import ExecutionContext
@@ -61,19 +61,35 @@ class CardgraphSchema(strawberry.Schema):
         """Do nothing: `CodedErrors` logs the unexpected errors, with their request id."""
 
 
-def build_schema(settings: Settings) -> strawberry.Schema:
-    """Build the schema with the limits and switches of `settings`."""
+def schema_extensions(
+    settings: Settings,
+) -> list[type[SchemaExtension] | Callable[[], SchemaExtension]]:
+    """Limits, caches and error coding of every cardgraph schema (the benchmark's too)."""
+    # The limit rules are built once: the validation cache keys on the rule classes, and a
+    # limiter made per operation would bring new classes, so nothing would ever be reused.
+    limit_rules: list[type[ASTValidationRule]] = [
+        query_depth_limiter.create_validator(settings.graphql_max_depth, None),
+        max_aliases.create_validator(settings.graphql_max_aliases),
+    ]
     # Factories, not instances: strawberry builds fresh extensions per operation; the parser
     # and validation caches live at module level, so they are shared all the same.
     extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
         CodedErrors,
-        lambda: QueryDepthLimiter(max_depth=settings.graphql_max_depth),
+        lambda: AddValidationRules(limit_rules),
         lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
-        lambda: MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases),
         lambda: ParserCache(maxsize=256),
         lambda: ValidationCache(maxsize=256),
     ]
     if not settings.graphql_introspection:
         extensions.append(DisableIntrospection)
-    kwargs: dict[str, Any] = {"extensions": extensions}
-    return CardgraphSchema(query=Query, mutation=Mutation, subscription=Subscription, **kwargs)
+    return extensions
+
+
+def build_schema(settings: Settings) -> strawberry.Schema:
+    """Build the schema with the limits and switches of `settings`."""
+    return CardgraphSchema(
+        query=Query,
+        mutation=Mutation,
+        subscription=Subscription,
+        extensions=schema_extensions(settings),
+    )

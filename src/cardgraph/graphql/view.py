@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
-import uuid
+import secrets
 from collections.abc import Callable
 from typing import Any
 
+import orjson
 from cross_web import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -124,12 +126,24 @@ class CardgraphGraphQL(GraphQL[Context, None]):
             result.errors = [coded_error(error, request_id) for error in result.errors]
         return await super().process_result(request, result)
 
+    def encode_json(self, data: object) -> str | bytes:
+        """Serialise a response body (orjson; the standard encoder for what orjson refuses)."""
+        try:
+            return orjson.dumps(data)
+        except TypeError:  # integers past 64 bits in a stored content
+            return super().encode_json(data)
+
     def parse_json(self, data: str | bytes) -> Any:
         """Parse a request body: one JSON object, or BAD_REQUEST (never an internal error)."""
         try:
-            value = json.loads(data)
-        except ValueError:  # JSON syntax and undecodable bytes alike
-            raise HTTPException(400, "the request body is not valid UTF-8 JSON") from None
+            value = orjson.loads(data)
+        except orjson.JSONDecodeError:
+            # orjson refuses what the standard parser accepts (integers past 64 bits, NaN):
+            # the standard parser has the last word, so the two never disagree on validity.
+            try:
+                value = json.loads(data)
+            except ValueError:  # JSON syntax and undecodable bytes alike
+                raise HTTPException(400, "the request body is not valid UTF-8 JSON") from None
         if not isinstance(value, dict):
             raise HTTPException(400, "the request body must be a JSON object")
         return value
@@ -166,6 +180,17 @@ class CardgraphGraphQL(GraphQL[Context, None]):
         return {"role": context.principal.role.name}
 
 
+# Ids unique across processes (a random prefix) without a system call per request.
+_ID_PREFIX = secrets.token_hex(6)
+_id_counter = itertools.count(1)
+_REQUEST_ID_KEY = "cardgraph.request_id"
+
+
 def _request_id(request: Request | WebSocket) -> str:
-    given = request.headers.get("x-request-id", "")
-    return given[:64] if given else uuid.uuid4().hex
+    """The caller's X-Request-ID, or one made for this request (the same on every call)."""
+    known: str | None = request.scope.get(_REQUEST_ID_KEY)
+    if known is None:
+        given = request.headers.get("x-request-id", "")
+        known = given[:64] if given else f"{_ID_PREFIX}-{next(_id_counter):x}"
+        request.scope[_REQUEST_ID_KEY] = known
+    return known
