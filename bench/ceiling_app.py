@@ -1,5 +1,5 @@
-"""Ceilings for the HTTP benchmark: a bare Starlette endpoint and a trivial strawberry query
-with the same schema settings as cardgraph (parser and validation caches)."""
+"""Ceilings for the HTTP benchmark: a bare Starlette endpoint, and a trivial strawberry query
+with exactly cardgraph's schema extensions (limits, parser and validation caches, errors)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
-from strawberry.extensions import ParserCache, ValidationCache
+
+from cardgraph.graphql.schema import schema_extensions
+from cardgraph.settings import Settings
 
 
 @strawberry.type
@@ -22,10 +24,7 @@ class Query:
         return "world"
 
 
-schema = strawberry.Schema(
-    query=Query,
-    extensions=[lambda: ParserCache(maxsize=256), lambda: ValidationCache(maxsize=256)],
-)
+schema = strawberry.Schema(query=Query, extensions=schema_extensions(Settings()))
 
 
 async def bare(request: Request) -> JSONResponse:

@@ -1,18 +1,13 @@
-"""HTTP load, side by side in one run: cardgraph reads and writes, the framework and GraphQL
-ceilings, and the MLflow registry server doing the same work. Uses wrk (installed if missing).
-"""
+"""HTTP figures side by side in one run on one machine: cardgraph's reads, writes, lists and
+growth; MLflow's registry doing the same work; and the framework, GraphQL and storage
+ceilings. wrk is the load generator throughout (installed when missing)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
-import re
-import shutil
-import subprocess
 import sys
-import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -20,293 +15,353 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import asyncio
-
-from bench.stack import ROOT, api_process, env_for, report, stack
+from bench import storage_ceiling
+from bench.mlflow_peer import create_models, mlflow_registry
+from bench.seeding import create_cards, grow_history, seeding
+from bench.stack import Row, api_process, env_for, percentile, report, stack
+from bench.wrk import Load, ensure_wrk, process, run, script
 from cardgraph.access.models import Role
 from cardgraph.cli import issue_api_key
 from cardgraph.embedded import free_port
+from cardgraph.settings import Settings
 
-DURATION_S = 5
 CONNECTIONS = (1, 8, 32)
-MLFLOW_VENV = ROOT / "bench" / ".venv-mlflow"
+GROWTH_SECONDS = 3
 DESCRIPTION = "x" * 10_000
+FLEET = 10_000
+VERSION_SIZES = (10, 1_000, 100_000)
+RISKS = ("High", "Medium", "Low", "Unknown")
+CONTENT: dict[str, Any] = {
+    "model_overview": {"model_description": DESCRIPTION[:1000]},
+    "intended_uses": {"risk_rating": "Low", "intended_uses": "benchmark"},
+    "additional_information": {"custom_details": {f"k{i}": "v" * 900 for i in range(10)}},
+}
+FILTER_HIGH = ", filter: {riskRating: [HIGH]}"
+LIST = (
+    "{ cards(first: 100%s) { edges { node { name status riskRating "
+    "latestVersion { number contentSha256 } } } } }"
+)
 
 
-def ensure_wrk() -> str:
-    """wrk, installed from Debian's packages when missing."""
-    found = shutil.which("wrk")
-    if found is None:
-        subprocess.run(
-            ["apt-get", "install", "-y", "-q", "wrk"], check=True, stdout=subprocess.DEVNULL
+class Api:
+    """wrk request scripts against one cardgraph API."""
+
+    def __init__(self, wrk: str, base: str, key: str) -> None:
+        self.wrk = wrk
+        self.url = f"{base}/graphql"
+        self.headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+
+    def query(self, query: str, connections: int, seconds: float = 5) -> Load:
+        """Load one query."""
+        lua = script("POST", json.dumps({"query": query}), self.headers)
+        return run(self.wrk, self.url, connections, lua, seconds)
+
+    def write(self, name: str, connections: int, seconds: float = 5) -> Load:
+        """Load `updateCardContent` with ~10 KB of new content per request."""
+        content = {**CONTENT, "business_details": {"business_problem": "COUNTER"}}
+        body = json.dumps(
+            {
+                "query": "mutation($c: JSON) { updateCardContent(input: {name: "
+                f'"{name}", contentJson: $c}}) {{ number }} }}',
+                "variables": {"c": content},
+            }
         )
-        found = shutil.which("wrk")
-    if found is None:
-        raise SystemExit("wrk is needed: apt-get install wrk")
-    return found
-
-
-def ensure_mlflow() -> Path:
-    """MLflow in its own virtualenv (never in cardgraph's)."""
-    binary = MLFLOW_VENV / "bin" / "mlflow"
-    if not binary.exists():
-        subprocess.run([sys.executable, "-m", "venv", str(MLFLOW_VENV)], check=True)
-        subprocess.run(
-            [str(MLFLOW_VENV / "bin" / "pip"), "install", "-q", "mlflow==3.18.0"], check=True
+        return run(
+            self.wrk, self.url, connections, script("POST", body, self.headers, True), seconds
         )
-    return binary
 
 
-def _lua(method: str, body: str | None, headers: dict[str, str], vary: bool) -> Path:
-    """A wrk script sending one request shape (with a counter in the body when `vary`)."""
-    header_lines = "".join(f'wrk.headers["{k}"] = "{v}"\n' for k, v in headers.items())
-    if body is None:
-        script = f'wrk.method = "{method}"\n{header_lines}'
-    elif not vary:
-        script = f'wrk.method = "{method}"\nwrk.body = {json.dumps(body)}\n{header_lines}'
-    else:
-        script = (
-            f'wrk.method = "{method}"\n{header_lines}counter = 0\n'
-            f"template = {json.dumps(body)}\n"
-            "request = function()\n  counter = counter + 1\n"
-            '  local b = string.gsub(template, "COUNTER", tostring(counter) .. '
-            "tostring(math.random(1, 1000000000)))\n"
-            "  return wrk.format(nil, nil, nil, b)\nend\n"
-        )
-    path = Path(tempfile.mkstemp(suffix=".lua")[1])
-    path.write_text(script)
-    return path
+def _ratio(mine: float, theirs: float) -> str:
+    return f"{mine / theirs:.1f}x"
 
 
-def wrk(binary: str, url: str, connections: int, script: Path) -> dict[str, float]:
-    """Requests per second and p50/p99 latency (ms) of one wrk run."""
-    threads = min(2, connections)
-    out = subprocess.run(
-        [
-            binary,
-            "-t",
-            str(threads),
-            "-c",
-            str(connections),
-            "-d",
-            f"{DURATION_S}s",
-            "--latency",
-            "-s",
-            str(script),
-            url,
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-
-    def percentile(p: str) -> float:
-        match = re.search(rf"^\s+{p}%\s+([\d.]+)(us|ms|s)", out, re.M)
-        if match is None:
-            return float("nan")
-        scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}[match.group(2)]
-        return float(match.group(1)) * scale
-
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+def _write_request(name: str, marker: str) -> dict[str, Any]:
+    content = {**CONTENT, "business_details": {"business_problem": marker}}
     return {
-        "rps": rate,
-        "p50": percentile("50"),
-        "p99": percentile("99"),
-        "errors": float(errors.group(1)) if errors else 0.0,
+        "query": "mutation($c: JSON) { updateCardContent(input: {name: "
+        f'"{name}", contentJson: $c}}) {{ number }} }}',
+        "variables": {"c": content},
     }
 
 
-@contextmanager
-def process(
-    args: list[str], url: str, env: dict[str, str] | None = None, cwd: Path = ROOT
-) -> Iterator[None]:
-    """A server process, ready when `url` answers."""
-    with tempfile.TemporaryFile() as log:
-        yield from _run_process(args, url, env, cwd, log)
+def _round_trips_per_write(settings: Settings, api: Api, name: str, writes: int = 300) -> str:
+    """Database operations per version write, from the server's own operation counters."""
+    with httpx.Client(headers=api.headers, timeout=30) as client:
+        before = storage_ceiling.operation_counts(settings)
+        for i in range(writes):
+            client.post(api.url, json=_write_request(name, f"rt{i}")).raise_for_status()
+        after = storage_ceiling.operation_counts(settings)
+    after["command"] -= 1  # the second serverStatus counts itself
+    per_write = {k: (after[k] - before[k]) / writes for k in after if after[k] != before[k]}
+    return " + ".join(f"{v:.2f} {k}" for k, v in sorted(per_write.items()))
 
 
-def _run_process(
-    args: list[str], url: str, env: dict[str, str] | None, cwd: Path, log: Any
-) -> Iterator[None]:
-    proc = subprocess.Popen(args, env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                httpx.get(url, timeout=2)
-                break
-            except httpx.TransportError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    log.seek(0)
-                    raise RuntimeError(log.read().decode()[-2000:]) from None
-                time.sleep(0.3)
-        yield
-    finally:
-        proc.terminate()
-        proc.wait(30)
+def _cold_list_ms(api: Api, query: str, writer: str, samples: int = 20) -> float:
+    """p50 of a list request right after a write has emptied every cached page."""
+    times = []
+    with httpx.Client(headers=api.headers, timeout=30) as client:
+        for i in range(samples):
+            client.post(api.url, json=_write_request(writer, f"cold{i}")).raise_for_status()
+            started = time.perf_counter()
+            client.post(api.url, json={"query": query}).raise_for_status()
+            times.append((time.perf_counter() - started) * 1000)
+    return percentile(times, 0.5)
 
 
-def _fmt(result: dict[str, float]) -> str:
-    text = f"{result['rps']:8.0f} req/s  p50 {result['p50']:6.2f} ms  p99 {result['p99']:6.2f} ms"
-    return text + (f"  ({result['errors']:.0f} errors)" if result["errors"] else "")
+def cardgraph_figures(settings: Settings, wrk: str, key: str) -> dict[str, Any]:
+    """Every cardgraph figure, against one API process."""
+    figures: dict[str, Any] = {}
+    with api_process(settings):
+        api = Api(wrk, settings.base_url, key)
+        httpx.post(
+            api.url,
+            headers=api.headers,
+            json={
+                "query": 'mutation($c: JSON) { createCard(input: {name: "bench-card", '
+                "contentJson: $c}) { number } }",
+                "variables": {"c": CONTENT},
+            },
+        ).raise_for_status()
+        for c in CONNECTIONS:
+            figures[f"read latest c={c}"] = api.query(
+                '{ card(name: "bench-card") { latestVersion { contentJson } } }', c
+            )
+            figures[f"read version c={c}"] = api.query(
+                '{ card(name: "bench-card") { version(number: 1) { contentJson } } }', c
+            )
+        for c in CONNECTIONS:
+            figures[f"write c={c}"] = api.write("bench-card", c)
+        figures["round trips"] = _round_trips_per_write(settings, api, "bench-card")
+        figures["storage insert at start"] = storage_ceiling.insert_rate(settings)
+        figures.update(_growth(settings, api))
+    return figures
+
+
+def _growth(settings: Settings, api: Api) -> dict[str, Any]:
+    figures: dict[str, Any] = {}
+    latest = '{ card(name: "%s") { latestVersion { contentJson } } }'
+
+    async def make_cards(names: list[str]) -> None:
+        async with seeding(settings) as (services, _):
+            await create_cards(
+                services,
+                names,
+                lambda i: {**CONTENT, "intended_uses": {"risk_rating": RISKS[i % 4]}},
+            )
+
+    async def make_history(name: str, total: int) -> None:
+        async with seeding(settings) as (services, repository):
+            await create_cards(services, [name], lambda _: {})
+            await grow_history(services, repository, name, total)
+
+    def measure(label: str, name: str) -> None:
+        # The storage server's own insert rate at this moment, to tell its growth from ours.
+        figures[f"{label} storage"] = storage_ceiling.insert_rate(settings)
+        figures[f"{label} read"] = api.query(latest % name, 1, GROWTH_SECONDS)
+        figures[f"{label} write"] = api.write(name, 1, GROWTH_SECONDS)
+
+    for size in VERSION_SIZES:
+        name = f"history-{size}"
+        asyncio.run(make_history(name, size))
+        measure(f"history {size}", name)
+    fleet = [f"fleet-{i:05d}" for i in range(FLEET)]
+    asyncio.run(make_cards(fleet[:100]))
+    measure("fleet 100", fleet[0])
+    asyncio.run(make_cards(fleet[100:]))
+    measure(f"fleet {FLEET}", fleet[1])
+    for key, query in (("list", LIST % ""), ("list high", LIST % FILTER_HIGH)):
+        for c in (1, 8):
+            figures[f"{key} c={c}"] = api.query(query, c)
+        figures[f"{key} cold"] = _cold_list_ms(api, query, fleet[2])
+    return figures
+
+
+def ceiling_figures(settings: Settings, wrk: str) -> dict[str, Load]:
+    """The bare Starlette endpoint and a trivial query with cardgraph's schema extensions."""
+    figures: dict[str, Load] = {}
+    port = free_port()
+    command = [sys.executable, "-m", "uvicorn", "bench.ceiling_app:app", "--port", str(port)]
+    with process(
+        [*command, "--log-level", "warning"], f"http://127.0.0.1:{port}/bare", env=env_for(settings)
+    ):
+        for c in CONNECTIONS:
+            figures[f"bare c={c}"] = run(
+                wrk, f"http://127.0.0.1:{port}/bare", c, script("GET", None, {})
+            )
+            figures[f"graphql c={c}"] = run(
+                wrk,
+                f"http://127.0.0.1:{port}/graphql",
+                c,
+                script(
+                    "POST", json.dumps({"query": "{ hello }"}), {"Content-Type": "application/json"}
+                ),
+            )
+    return figures
+
+
+def mlflow_figures(wrk: str) -> dict[str, Load]:
+    """MLflow's registry doing the same work: get, create (10 KB description), search."""
+    figures: dict[str, Load] = {}
+    with mlflow_registry() as api:
+        httpx.post(f"{api}/registered-models/create", json={"name": "bench"}).raise_for_status()
+        httpx.post(
+            f"{api}/model-versions/create",
+            json={"name": "bench", "source": "s3://bench/model", "description": DESCRIPTION},
+        ).raise_for_status()
+        create = json.dumps(
+            {"name": "bench", "source": "s3://bench/COUNTER", "description": DESCRIPTION}
+        )
+        headers = {"Content-Type": "application/json"}
+        for c in CONNECTIONS:
+            figures[f"get c={c}"] = run(
+                wrk, f"{api}/model-versions/get?name=bench&version=1", c, script("GET", None, {})
+            )
+        for c in CONNECTIONS:
+            figures[f"create c={c}"] = run(
+                wrk, f"{api}/model-versions/create", c, script("POST", create, headers, True)
+            )
+        create_models(api, [f"fleet-{i:05d}" for i in range(FLEET - 1)])  # with "bench": 10,000
+        for c in (1, 8):
+            figures[f"search c={c}"] = run(
+                wrk,
+                f"{api}/registered-models/search?max_results=100",
+                c,
+                script("GET", None, {}),
+            )
+    return figures
+
+
+def rows(
+    cg: dict[str, Any], peer: dict[str, Load], top: dict[str, Load], storage: dict[str, float]
+) -> list[Row]:
+    """The table: every figure with its peer or ceiling, ratio and target."""
+    out: list[Row] = []
+    for c in CONNECTIONS:
+        read, get = cg[f"read latest c={c}"], peer[f"get c={c}"]
+        out.append(
+            Row(
+                f"read latestVersion, c={c}",
+                read.text(),
+                f"MLflow get {get.text()}",
+                _ratio(read.rps, get.rps),
+                ">= 15x",
+            )
+        )
+    for c in CONNECTIONS:
+        read, ceiling = cg[f"read latest c={c}"], top[f"graphql c={c}"]
+        out.append(
+            Row(
+                f"read latestVersion vs GraphQL ceiling, c={c}",
+                f"{read.rps:,.0f} req/s",
+                f"trivial query {ceiling.text()}",
+                f"{read.rps / ceiling.rps:.0%}",
+                ">= 60%",
+            )
+        )
+    for c in CONNECTIONS:
+        read, get = cg[f"read version c={c}"], peer[f"get c={c}"]
+        out.append(
+            Row(
+                f"read version(number: 1), c={c}",
+                read.text(),
+                f"MLflow get {get.text()}",
+                _ratio(read.rps, get.rps),
+                ">= 15x",
+            )
+        )
+    p99 = cg["read latest c=32"].p99_ms
+    out.append(Row("read latestVersion p99, c=32", f"{p99:.2f} ms", "", "", "<= 15 ms"))
+    for c in CONNECTIONS:
+        write, create = cg[f"write c={c}"], peer[f"create c={c}"]
+        out.append(
+            Row(
+                f"write updateCardContent 10 KB, one card, c={c}",
+                write.text(),
+                f"MLflow create {create.text()}",
+                _ratio(write.rps, create.rps),
+                ">= 3x",
+            )
+        )
+    out.append(
+        Row(
+            "database operations per version write (server counters)",
+            cg["round trips"],
+            "",
+            "",
+            "<= 3 round trips",
+        )
+    )
+    for key, label in (("list", "unfiltered"), ("list high", "risk HIGH")):
+        for c in (1, 8):
+            mine, search = cg[f"{key} c={c}"], peer[f"search c={c}"]
+            out.append(
+                Row(
+                    f"list cards(first: 100) of {FLEET:,}, {label}, c={c}",
+                    mine.text(),
+                    f"MLflow registered-models/search {search.text()}",
+                    _ratio(mine.rps, search.rps),
+                )
+            )
+        cold, search = cg[f"{key} cold"], peer["search c=1"]
+        out.append(
+            Row(
+                f"list cards(first: 100) of {FLEET:,}, {label}, right after a write",
+                f"p50 {cold:.1f} ms",
+                f"MLflow search p50 {search.p50_ms:.1f} ms",
+                f"{search.p50_ms / cold:.1f}x",
+            )
+        )
+    growth = [(f"history {size}", f"{size:,} versions of one card") for size in VERSION_SIZES]
+    growth += [("fleet 100", "100 cards"), (f"fleet {FLEET}", f"{FLEET:,} cards")]
+    bases = [growth[0]] * len(VERSION_SIZES) + [growth[-2]] * 2
+    for kind in ("read", "write"):
+        for (label, text), (base_label, base_text) in zip(growth, bases, strict=True):
+            load, base = cg[f"{label} {kind}"], cg[f"{base_label} {kind}"]
+            storage_growth = cg[f"{base_label} storage"] / cg[f"{label} storage"]
+            out.append(
+                Row(
+                    f"growth: {kind} with {text}, c=1",
+                    load.text(),
+                    f"{base_text}: p50 {base.p50_ms:.2f} ms (storage inserts "
+                    f"{storage_growth:.2f}x slower)",
+                    f"{load.p50_ms / base.p50_ms:.2f}x p50",
+                    "within 1.2x",
+                )
+            )
+    for c in CONNECTIONS:
+        bare = top[f"bare c={c}"]
+        out.append(
+            Row(
+                f"framework ceiling: bare Starlette, c={c}",
+                "",
+                bare.text(),
+                "",
+                "> 10,000 req/s (wrk is not the bottleneck)",
+            )
+        )
+    for label, value in storage.items():
+        out.append(Row(f"storage ceiling: raw PyMongo {label}", "", f"{value:,.0f} ops/s"))
+    out.append(
+        Row(
+            "storage ceiling: insert_one 10 KB, one client, fresh database",
+            "",
+            f"{cg['storage insert at start']:,.0f} ops/s",
+        )
+    )
+    return out
 
 
 def main() -> None:
     """Measure everything in one run and print one table."""
-    binary = ensure_wrk()
-    mlflow = ensure_mlflow()
-    rows: list[tuple[str, str]] = []
-    results: dict[str, dict[str, float]] = {}
+    wrk = ensure_wrk()
     with stack() as running:
         settings = running.settings
         _, key = asyncio.run(issue_api_key(settings, "bench", Role.ADMIN, "bench"))
-        auth = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
-        with api_process(settings):
-            base = settings.base_url
-            content = {
-                "model_overview": {"model_description": DESCRIPTION[:1000]},
-                "intended_uses": {"risk_rating": "Low", "intended_uses": "benchmark"},
-                "additional_information": {
-                    "custom_details": {f"k{i}": "v" * 900 for i in range(10)}
-                },
-            }
-            create = (
-                'mutation($c: JSON) { createCard(input: {name: "bench-card", '
-                "contentJson: $c}) { number } }"
-            )
-            httpx.post(
-                f"{base}/graphql", headers=auth, json={"query": create, "variables": {"c": content}}
-            ).raise_for_status()
-            read_latest = json.dumps(
-                {"query": '{ card(name: "bench-card") { latestVersion { contentJson } } }'}
-            )
-            read_v1 = json.dumps(
-                {"query": '{ card(name: "bench-card") { version(number: 1) { contentJson } } }'}
-            )
-            write_content = dict(content)
-            write_content["business_details"] = {"business_problem": "COUNTER"}
-            write = json.dumps(
-                {
-                    "query": "mutation($c: JSON) { updateCardContent(input: {name: "
-                    '"bench-card", contentJson: $c}) { number } }',
-                    "variables": {"c": write_content},
-                }
-            )
-            for c in CONNECTIONS:
-                results[f"cardgraph read latest c={c}"] = wrk(
-                    binary, f"{base}/graphql", c, _lua("POST", read_latest, auth, False)
-                )
-                results[f"cardgraph read version c={c}"] = wrk(
-                    binary, f"{base}/graphql", c, _lua("POST", read_v1, auth, False)
-                )
-                results[f"cardgraph write 10 KB c={c}"] = wrk(
-                    binary, f"{base}/graphql", c, _lua("POST", write, auth, True)
-                )
-        port = free_port()
-        with process(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "bench.ceiling_app:app",
-                "--port",
-                str(port),
-                "--log-level",
-                "warning",
-            ],
-            f"http://127.0.0.1:{port}/bare",
-            env=env_for(settings),
-        ):
-            for c in CONNECTIONS:
-                results[f"ceiling bare Starlette c={c}"] = wrk(
-                    binary, f"http://127.0.0.1:{port}/bare", c, _lua("GET", None, {}, False)
-                )
-                results[f"ceiling trivial strawberry c={c}"] = wrk(
-                    binary,
-                    f"http://127.0.0.1:{port}/graphql",
-                    c,
-                    _lua(
-                        "POST",
-                        json.dumps({"query": "{ hello }"}),
-                        {"Content-Type": "application/json"},
-                        False,
-                    ),
-                )
-    store = Path(tempfile.mkdtemp(prefix="mlflow-bench-"))
-    port = free_port()
-    mlflow_url = f"http://127.0.0.1:{port}"
-    with process(
-        [
-            str(mlflow),
-            "server",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--backend-store-uri",
-            f"sqlite:///{store}/mlflow.db",
-            "--workers",
-            "1",
-        ],
-        f"{mlflow_url}/health",
-        cwd=store,
-    ):
-        api = f"{mlflow_url}/api/2.0/mlflow"
-        httpx.post(f"{api}/registered-models/create", json={"name": "bench"}).raise_for_status()
-        httpx.post(
-            f"{api}/model-versions/create",
-            json={
-                "name": "bench",
-                "source": "s3://bench/model",
-                "description": DESCRIPTION,
-            },
-        ).raise_for_status()
-        headers = {"Content-Type": "application/json"}
-        for c in CONNECTIONS:
-            results[f"MLflow model-versions/get c={c}"] = wrk(
-                binary,
-                f"{api}/model-versions/get?name=bench&version=1",
-                c,
-                _lua("GET", None, {}, False),
-            )
-            results[f"MLflow model-versions/create c={c}"] = wrk(
-                binary,
-                f"{api}/model-versions/create",
-                c,
-                _lua(
-                    "POST",
-                    json.dumps(
-                        {
-                            "name": "bench",
-                            "source": "s3://bench/COUNTER",
-                            "description": DESCRIPTION,
-                        }
-                    ),
-                    headers,
-                    True,
-                ),
-            )
-            results[f"MLflow registered-models/search c={c}"] = wrk(
-                binary,
-                f"{api}/registered-models/search?max_results=100",
-                c,
-                _lua("GET", None, {}, False),
-            )
-    for name, result in results.items():
-        rows.append((name, _fmt(result)))
-    for c in CONNECTIONS:
-        read = results[f"cardgraph read latest c={c}"]["rps"]
-        peer = results[f"MLflow model-versions/get c={c}"]["rps"]
-        ceiling = results[f"ceiling trivial strawberry c={c}"]["rps"]
-        write = results[f"cardgraph write 10 KB c={c}"]["rps"]
-        peer_write = results[f"MLflow model-versions/create c={c}"]["rps"]
-        rows.append((f"ratio read / MLflow get c={c}", f"{read / peer:.1f}x (target 15x)"))
-        rows.append((f"ratio read / GraphQL ceiling c={c}", f"{read / ceiling:.0%} (target 60%)"))
-        rows.append(
-            (f"ratio write / MLflow create c={c}", f"{write / peer_write:.1f}x (target 3x)")
-        )
-    report("http_load", rows)
+        cg = cardgraph_figures(settings, wrk, key)
+        top = ceiling_figures(settings, wrk)
+        storage = storage_ceiling.measure(settings)
+    peer = mlflow_figures(wrk)
+    report("http_load", rows(cg, peer, top, storage))
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.stack import report, summary
+from bench.stack import Row, report, summary
 from cardgraph.cards.content import canonical_json, chain_sha256, sha256_hex
 from cardgraph.cards.models import Card, CardStatus, CardVersion, VersionSource
 from cardgraph.rendering.html import render_card_html
@@ -97,9 +97,9 @@ def main() -> None:
         times, size = _measure(content)
         stats = summary(times)
         rows.append(
-            (
-                f"{label}: render ms p50 / p95",
-                f"{stats['p50']:.0f} / {stats['p95']:.0f} ({size // 1024} KiB PDF)",
+            Row(
+                f"PDF render, {label}: p50 / p95",
+                f"{stats['p50']:.0f} / {stats['p95']:.0f} ms ({size // 1024} KiB PDF)",
             )
         )
     report("pdf_render", rows)

@@ -10,7 +10,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import httpx
@@ -39,14 +39,35 @@ def summary(values: list[float]) -> dict[str, float]:
     }
 
 
-def report(name: str, rows: list[tuple[str, str]]) -> None:
-    """Print a two-column table and save it as JSON under bench/results/."""
-    width = max(len(label) for label, _ in rows)
-    print(f"\n{name}")
-    for label, value in rows:
-        print(f"  {label.ljust(width)}  {value}")
+@dataclass(frozen=True)
+class Row:
+    """One figure: cardgraph's value, the peer's or ceiling's, their ratio and the target."""
+
+    figure: str
+    cardgraph: str
+    reference: str = ""
+    ratio: str = ""
+    target: str = ""
+
+
+def print_table(title: str, rows: list[Row]) -> None:
+    """Print rows as an aligned table."""
+    header = Row("figure", "cardgraph", "peer or ceiling", "ratio", "target")
+    table = [header, *rows]
+    widths = [max(len(getattr(r, f)) for r in table) for f in Row.__dataclass_fields__]
+    print(f"\n{title}")
+    for row in table:
+        cells = [
+            getattr(row, f).ljust(w) for f, w in zip(Row.__dataclass_fields__, widths, strict=True)
+        ]
+        print("  " + "  ".join(cells).rstrip())
+
+
+def report(name: str, rows: list[Row]) -> None:
+    """Print a benchmark's rows and save them as JSON under bench/results/."""
+    print_table(name, rows)
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / f"{name}.json").write_text(json.dumps(dict(rows), indent=2))
+    (RESULTS / f"{name}.json").write_text(json.dumps([asdict(r) for r in rows], indent=2))
 
 
 @dataclass

@@ -13,7 +13,7 @@ from websockets.asyncio.client import connect
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.stack import api_process, report, rss_mib, stack, summary
+from bench.stack import Row, api_process, report, rss_mib, stack, summary
 from cardgraph.access.models import Principal, Role
 from cardgraph.cli import issue_api_key
 from cardgraph.clock import utc_now_ms
@@ -61,7 +61,7 @@ async def _subscriber(
                     delays.append((received - float(progress["message"][5:])) * 1000)
 
 
-async def _run(settings: Settings, api_pid: int) -> list[tuple[str, str]]:
+async def _run(settings: Settings, api_pid: int) -> list[Row]:
     _, key = await issue_api_key(settings, "bench", Role.ADMIN, "bench")
     mongo = create_async_client(settings)
     services = build_services(settings, mongo, None)
@@ -100,12 +100,20 @@ async def _run(settings: Settings, api_pid: int) -> list[tuple[str, str]]:
     await mongo.close()
     stats = summary(delays)
     return [
-        ("subscribers", str(SUBSCRIBERS)),
-        ("updates delivered", f"{len(delays)} of {SUBSCRIBERS * UPDATES}"),
-        ("all subscribed in", f"{connect_s:.1f} s"),
-        ("delay worker update → client, ms p50 / p99", f"{stats['p50']:.1f} / {stats['p99']:.1f}"),
-        ("API RSS idle → with subscribers (MiB)", f"{idle_rss:.0f} → {loaded_rss:.0f}"),
-        ("API memory per subscriber (KiB)", f"{(loaded_rss - idle_rss) * 1024 / SUBSCRIBERS:.0f}"),
+        Row(
+            f"subscriptions: updates delivered to {SUBSCRIBERS} jobProgress subscribers",
+            f"{len(delays)} of {SUBSCRIBERS * UPDATES}",
+        ),
+        Row(f"subscriptions: {SUBSCRIBERS} subscribed in", f"{connect_s:.1f} s"),
+        Row(
+            "subscriptions: delay worker update → client, p50 / p99",
+            f"{stats['p50']:.1f} / {stats['p99']:.1f} ms",
+        ),
+        Row(
+            "subscriptions: API RSS idle → with subscribers",
+            f"{idle_rss:.0f} → {loaded_rss:.0f} MiB "
+            f"({(loaded_rss - idle_rss) * 1024 / SUBSCRIBERS:.0f} KiB each)",
+        ),
     ]
 
 

@@ -113,3 +113,31 @@ def test_a_revoked_key_stops_working_at_once_in_every_process(
     finally:
         other.close()
         here.close()
+
+
+def test_listed_pages_follow_changes_made_through_another_process(
+    editor: GraphQLClient,
+    admin: GraphQLClient,
+    second_api: str,
+    keys: dict[Role, str],
+    card_name: str,
+) -> None:
+    other = GraphQLClient(second_api, keys[Role.READER])
+    listing = """query($n: String!) { cards(first: 10, filter: {nameContains: $n}) {
+      totalCount edges { node { name status } } } }"""
+    try:
+        create_card(editor, f"{card_name}-a", {})
+        for _ in range(2):  # the second answer comes from the other process's memory
+            page = other.data(listing, {"n": card_name})["cards"]
+        assert page["totalCount"] == 1
+        create_card(editor, f"{card_name}-b", {})
+        page = other.data(listing, {"n": card_name})["cards"]
+        assert [e["node"]["name"] for e in page["edges"]] == [f"{card_name}-a", f"{card_name}-b"]
+        assert page["totalCount"] == 2
+        set_status(editor, f"{card_name}-a", "PENDING_REVIEW")
+        page = other.data(listing, {"n": card_name})["cards"]
+        assert page["edges"][0]["node"]["status"] == "PENDING_REVIEW"
+        admin.data(DELETE, {"name": f"{card_name}-b"})
+        assert other.data(listing, {"n": card_name})["cards"]["totalCount"] == 1
+    finally:
+        other.close()

@@ -87,3 +87,15 @@ def test_entries_expire_after_the_longest_allowed_age_and_the_least_used_go_firs
     assert cache.get("a") == "A"
     clock.now = 5.1
     assert cache.get("a") is None
+
+
+def test_a_card_change_empties_the_list_pages_wherever_it_is_made() -> None:
+    freshness, cards, _ = _cache()
+    pages: FreshCache[str] = FreshCache(freshness, Topic.CARD_LIST, 3)
+    pages.put("page-1", "a,b", pages.ticket())
+    freshness.heard(Topic.CARD, "c", origin="another-process")
+    assert pages.get("page-1") is None
+    pages.put("page-1", "a,b,c", pages.ticket())
+    cards.put_written("d", "D", cards.ticket())  # this process wrote card d
+    assert pages.get("page-1") is None
+    assert cards.get("d") == "D"

@@ -100,3 +100,17 @@ def test_readme_documents_every_setting() -> None:
 )
 def test_required_files_exist(name: str) -> None:
     assert (ROOT / name).is_file()
+
+
+def test_make_bench_runs_every_benchmark_script() -> None:
+    makefile = (ROOT / "Makefile").read_text()
+    line = re.search(r"^BENCHMARKS := (.+)$", makefile, re.M)
+    assert line is not None
+    listed = set(line.group(1).split())
+    runnable = {
+        f"bench/{path.name}"
+        for path in (ROOT / "bench").glob("*.py")
+        if 'if __name__ == "__main__":' in path.read_text() and path.name != "table.py"
+    }
+    assert listed == runnable
+    assert "bench/table.py" in makefile

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+import socket
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -196,3 +199,20 @@ def test_unreachable_database_is_unavailable_not_a_crash(
         )
         assert response.status_code == 503
         assert response.json()["errors"][0]["extensions"]["code"] == "UNAVAILABLE"
+
+
+def test_a_client_leaving_mid_request_is_not_an_error(
+    api_url: str, keys: dict[Role, str], reader: GraphQLClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    host, port = api_url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port))) as sock:
+        sock.sendall(
+            b"POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            + f"Authorization: Bearer {keys[Role.READER]}\r\n".encode()
+            + b'Content-Length: 1000\r\n\r\n{"query": '
+        )
+        time.sleep(0.2)  # the API is now waiting for the rest of the body
+    time.sleep(0.3)
+    assert reader.data("{ viewer { role } }") == {"viewer": {"role": "READER"}}
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert errors == []

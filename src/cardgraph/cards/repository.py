@@ -179,26 +179,30 @@ class CardRepository:
     ) -> list[Card]:
         """A page of live cards in the requested order, after the keyset `after`."""
         query = _filter_query(card_filter)
+        field = sort.field.value
         direction = DESCENDING if sort.descending else ASCENDING
-        if after is not None:
-            comparison = "$lt" if sort.descending else "$gt"
-            value, card_id = after
-            query = {
-                "$and": [
-                    query,
-                    {
-                        "$or": [
-                            {sort.field.value: {comparison: value}},
-                            {sort.field.value: value, "_id": {comparison: card_id}},
-                        ]
-                    },
-                ]
-            }
-        cursor = (
-            self._cards.find(query)
-            .sort([(sort.field.value, direction), ("_id", direction)])
-            .limit(limit)
+        order = [(field, direction), ("_id", direction)]
+        if after is None:
+            return await self._find_cards(query, order, limit)
+        # "(field, _id) after (value, id)" as two index-bounded queries: the rest of the ties
+        # on `value`, then what lies strictly beyond it (a single $or defeats index bounds).
+        value, card_id = after
+        beyond = "$lt" if sort.descending else "$gt"
+        # (`value` came from a listed card, so equality to it implies any filter on `field`.)
+        ties = await self._find_cards(
+            {**query, field: value, "_id": {beyond: card_id}}, order, limit
         )
+        if len(ties) == limit:
+            return ties
+        condition = query.get(field)  # a filter on the same field keeps its operators
+        bounded = {**(condition if isinstance(condition, dict) else {}), beyond: value}
+        rest = await self._find_cards({**query, field: bounded}, order, limit - len(ties))
+        return ties + rest
+
+    async def _find_cards(
+        self, query: Document, order: list[tuple[str, int]], limit: int
+    ) -> list[Card]:
+        cursor = self._cards.find(query).sort(order).limit(limit)
         return [_card(doc) async for doc in cursor]
 
     async def count_cards(self, card_filter: CardFilter) -> int:

@@ -48,6 +48,7 @@ from cardgraph.pagination import Page, decode_cursor, encode_cursor
 MAX_WRITE_ATTEMPTS = 200
 CACHED_CARDS = 10_000
 CACHED_VERSIONS = 4096
+CACHED_PAGES = 256
 
 
 class CardService:
@@ -69,9 +70,13 @@ class CardService:
         self._high_risk_policy = high_risk_policy
         # Card summaries (the latest pointer, status, revision) are served from memory only
         # while this process hears every card event; any change anywhere evicts them.
-        self._cards: FreshCache[Card] = FreshCache(
-            freshness or Freshness(0.0), Topic.CARD, CACHED_CARDS
+        freshness = freshness or Freshness(0.0)
+        self._cards: FreshCache[Card] = FreshCache(freshness, Topic.CARD, CACHED_CARDS)
+        # Dashboards poll the same pages; any card change anywhere empties these.
+        self._card_pages: FreshCache[list[Card]] = FreshCache(
+            freshness, Topic.CARD_LIST, CACHED_PAGES
         )
+        self._card_counts: FreshCache[int] = FreshCache(freshness, Topic.CARD_LIST, CACHED_PAGES)
         # Versions never change but for their status, and any change of a card's content or
         # status bumps the card's revision: a version read under one revision stays true for
         # every reader holding that revision, in any process.
@@ -425,12 +430,26 @@ class CardService:
             after_key = after_key[1:]
             if sort.field.value != "name":
                 after_key[0] = datetime.fromisoformat(after_key[0])
-        found = await self._repository.list_cards(card_filter, sort, after_key, first + 1)
+        page_key = repr((card_filter, sort, after_key, first))
+        found = self._card_pages.get(page_key)
+        if found is None:
+            ticket = self._card_pages.ticket()
+            found = await self._repository.list_cards(card_filter, sort, after_key, first + 1)
+            self._card_pages.put(page_key, found, ticket)
         return Page(
             items=[(c, _card_cursor(c, sort)) for c in found[:first]],
             has_next_page=len(found) > first,
-            count=lambda: self._repository.count_cards(card_filter),
+            count=lambda: self._count_cards(card_filter),
         )
+
+    async def _count_cards(self, card_filter: CardFilter) -> int:
+        key = repr(card_filter)
+        count = self._card_counts.get(key)
+        if count is None:
+            ticket = self._card_counts.ticket()
+            count = await self._repository.count_cards(card_filter)
+            self._card_counts.put(key, count, ticket)
+        return count
 
     async def _announce(
         self, kind: CardEventKind, version: CardVersion, job_id: str | None = None

@@ -19,6 +19,12 @@ class Topic(StrEnum):
 
     CARD = "card"
     API_KEY = "api_key"
+    # Pages of card lists: any card's change may move it into, out of or within any page.
+    CARD_LIST = "card_list"
+
+
+# A change to an entry of the key topic empties every cache of the dependent topics.
+DEPENDENTS = {Topic.CARD: (Topic.CARD_LIST,)}
 
 
 class Freshness:
@@ -62,9 +68,20 @@ class Freshness:
     def changed(self, topic: Topic, key: str) -> None:
         """Something named `key` changed somewhere: drop it from every cache of `topic`."""
         self.epoch += 1
+        dependents = DEPENDENTS.get(topic, ())
         for cache in self._caches:
             if cache.topic is topic:
                 cache.discard(key)
+            elif cache.topic in dependents:
+                cache.clear()
+
+    def settled(self, topic: Topic) -> None:
+        """This process has just written an entry of `topic` (and cached the result)."""
+        self.epoch += 1
+        dependents = DEPENDENTS.get(topic, ())
+        for cache in self._caches:
+            if cache.topic in dependents:
+                cache.clear()
 
     def _forget_all(self) -> None:
         self.epoch += 1
@@ -118,7 +135,7 @@ class FreshCache(Generic[V]):
             self.put(key, value, ticket)
             if self._freshness.epoch != ticket:
                 self._entries.pop(key)
-        self._freshness.epoch += 1
+        self._freshness.settled(self.topic)
 
     def discard(self, key: str) -> None:
         """Forget one entry."""

@@ -11,7 +11,7 @@ from typing import Any
 
 import orjson
 from cross_web import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
@@ -108,6 +108,10 @@ class CardgraphGraphQL(GraphQL[Context, None]):
             response = error_response(BadRequestError(error.reason), error.status_code)
         except UNAVAILABLE_ERRORS:
             response = error_response(UnavailableError(UNAVAILABLE_MESSAGE))
+        except ClientDisconnect:
+            # The client left before sending its whole request: nobody to answer, nothing done.
+            await request.close()
+            return
         except Exception:  # never a stack trace to the client: log it, answer with an id
             request_id = _request_id(request)
             logger.exception("unexpected error outside execution (request %s)", request_id)

@@ -19,13 +19,24 @@ AUDIT_EVENTS = "audit_events"
 
 Document = dict[str, Any]
 
+
+def _live(*fields: str) -> list[tuple[str, int]]:
+    return [("deleted", ASCENDING), *((f, ASCENDING) for f in fields), ("_id", ASCENDING)]
+
+
+# Replaced by the `live_by_*` indexes; dropped where an older database still has them.
+OBSOLETE_INDEXES = {CARDS: ("list_by_name", "list_by_created", "list_by_updated")}
+
 INDEXES: dict[str, list[IndexModel]] = {
     CARDS: [
         # Live names are unique; a deleted card's live_name gets its id appended.
         IndexModel([("live_name", ASCENDING)], unique=True, name="live_name_unique"),
-        IndexModel([("deleted", ASCENDING), ("name", ASCENDING)], name="list_by_name"),
-        IndexModel([("deleted", ASCENDING), ("created_at", ASCENDING)], name="list_by_created"),
-        IndexModel([("deleted", ASCENDING), ("updated_at", ASCENDING)], name="list_by_updated"),
+        # Lists sort by (field, _id); filters by risk or status come before the sort key.
+        IndexModel(_live("name"), name="live_by_name"),
+        IndexModel(_live("created_at"), name="live_by_created"),
+        IndexModel(_live("updated_at"), name="live_by_updated"),
+        IndexModel(_live("risk_rating", "name"), name="live_by_risk"),
+        IndexModel(_live("status", "name"), name="live_by_status"),
     ],
     CARD_VERSIONS: [
         # The commit point of every content change: one document per (card, version).
@@ -89,3 +100,8 @@ async def ensure_indexes(db: AsyncDatabase[Document]) -> None:
     """Create every index the repositories rely on (idempotent)."""
     for collection, indexes in INDEXES.items():
         await db[collection].create_indexes(indexes)
+    for collection, names in OBSOLETE_INDEXES.items():
+        existing = await db[collection].index_information()
+        for name in names:
+            if name in existing:
+                await db[collection].drop_index(name)

@@ -1,0 +1,90 @@
+"""Seeding a cardgraph database for the benchmarks: cards through the card service (as an API
+would make them), long histories in bulk (as an import would)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+import redis.asyncio as aioredis
+
+from cardgraph.access.models import Principal, Role
+from cardgraph.cards.content import canonical_json, chain_sha256, sha256_hex
+from cardgraph.cards.models import CardStatus, CardVersion, StatusChange, VersionSource
+from cardgraph.cards.repository import CardRepository
+from cardgraph.clock import utc_now_ms
+from cardgraph.services import Services, build_services
+from cardgraph.settings import Settings
+from cardgraph.storage.mongo import create_async_client
+
+SEEDER = Principal(key_id="bench", name="bench-seeder", role=Role.ADMIN)
+HISTORY_BATCH = 5000
+
+
+@asynccontextmanager
+async def seeding(settings: Settings) -> AsyncIterator[tuple[Services, CardRepository]]:
+    """Services and the card repository on their own clients (events reach the API)."""
+    mongo = create_async_client(settings)
+    redis = aioredis.from_url(settings.redis_url or "")
+    try:
+        yield (
+            build_services(settings, mongo, redis),
+            CardRepository(mongo[settings.mongodb_database]),
+        )
+    finally:
+        await redis.aclose()
+        await mongo.close()
+
+
+async def create_cards(
+    services: Services,
+    names: list[str],
+    content_of: Callable[[int], dict[str, Any]],
+    concurrency: int = 16,
+) -> None:
+    """Create cards (each with version 1), `concurrency` at a time."""
+    queue = list(enumerate(names))
+
+    async def creator() -> None:
+        while queue:
+            index, name = queue.pop()
+            await services.cards.create_card(name, content_of(index), SEEDER)
+
+    await asyncio.gather(*(creator() for _ in range(concurrency)))
+
+
+async def grow_history(
+    services: Services, repository: CardRepository, name: str, total: int
+) -> None:
+    """Give a card `total` versions, inserting the missing ones in bulk with valid chains."""
+    card = await services.cards.require_card(name)
+    latest = await services.cards.latest_version(card)
+    previous, now = latest.chain_sha256, utc_now_ms()
+    batch: list[CardVersion] = []
+    last = latest
+    for number in range(latest.number + 1, total + 1):
+        text = canonical_json({"model_overview": {"model_version": number}})
+        content_sha = sha256_hex(text)
+        last = CardVersion(
+            card_id=card.id,
+            card_name=name,
+            number=number,
+            status=CardStatus.DRAFT,
+            content_json=text,
+            content_sha256=content_sha,
+            chain_sha256=chain_sha256(previous, content_sha),
+            previous_chain_sha256=previous,
+            created_at=now,
+            created_by=SEEDER.actor,
+            source=VersionSource.MANUAL,
+            status_history=(StatusChange(None, CardStatus.DRAFT, SEEDER.actor, now),),
+        )
+        previous = last.chain_sha256
+        batch.append(last)
+        if len(batch) == HISTORY_BATCH:
+            await repository.insert_history(batch)
+            batch = []
+    await repository.insert_history(batch)
+    await repository.refresh_summary(card, last, None, None, now)

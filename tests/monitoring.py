@@ -1,0 +1,54 @@
+"""Services wired as in the API, on a MongoDB client that logs every command it sends."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import redis.asyncio as aioredis
+from pymongo import AsyncMongoClient, monitoring
+
+from cardgraph.events.hub import EventHub
+from cardgraph.services import Services, build_services
+from cardgraph.settings import Settings
+
+
+class CommandLog(monitoring.CommandListener):
+    """Every command the client sends, as (command, collection)."""
+
+    def __init__(self) -> None:
+        self.commands: list[tuple[str, str]] = []
+        self.documents: list[dict[str, Any]] = []
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        """Record one round trip."""
+        target = event.command.get(event.command_name)
+        self.commands.append((event.command_name, target if isinstance(target, str) else ""))
+        self.documents.append(dict(event.command))
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        """Nothing to record."""
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        """Nothing to record."""
+
+
+@asynccontextmanager
+async def services_with_log(settings: Settings) -> AsyncIterator[tuple[Services, CommandLog]]:
+    """Services as the API wires them, on a client that logs commands, with a live hub."""
+    log = CommandLog()
+    mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
+        settings.mongodb_url, event_listeners=[log], tz_aware=True
+    )
+    redis = aioredis.from_url(settings.redis_url or "")
+    services = build_services(settings, mongo, redis)
+    hub = EventHub(redis, services.freshness)
+    await hub.start()
+    await hub.wait_ready()
+    try:
+        yield services, log
+    finally:
+        await hub.stop()
+        await redis.aclose()
+        await mongo.close()
