@@ -86,6 +86,7 @@ def _write_request(name: str, marker: str) -> dict[str, Any]:
 
 def _round_trips_per_write(settings: Settings, api: Api, name: str, writes: int = 300) -> str:
     """Database operations per version write, from the server's own operation counters."""
+    time.sleep(2)  # requests a load run left queued finish before counting starts
     with httpx.Client(headers=api.headers, timeout=30) as client:
         before = storage_ceiling.operation_counts(settings)
         for i in range(writes):
@@ -159,6 +160,7 @@ def _growth(settings: Settings, api: Api) -> dict[str, Any]:
         figures[f"{label} storage"] = storage_ceiling.insert_rate(settings)
         figures[f"{label} read"] = api.query(latest % name, 1, GROWTH_SECONDS)
         figures[f"{label} write"] = api.write(name, 1, GROWTH_SECONDS)
+        figures[f"{label} operations"] = _round_trips_per_write(settings, api, name, 50)
 
     for size in VERSION_SIZES:
         name = f"history-{size}"
@@ -318,6 +320,8 @@ def rows(
         for (label, text), (base_label, base_text) in zip(growth, bases, strict=True):
             load, base = cg[f"{label} {kind}"], cg[f"{base_label} {kind}"]
             storage_growth = cg[f"{base_label} storage"] / cg[f"{label} storage"]
+            if kind == "write":
+                text += f" ({cg[f'{label} operations']} per write)"
             out.append(
                 Row(
                     f"growth: {kind} with {text}, c=1",
