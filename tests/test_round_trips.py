@@ -54,7 +54,7 @@ def test_a_version_write_costs_three_round_trips_and_a_warm_read_none(
     for number in range(2, 5):
         assert costs[f"write {number}"] == [
             ("insert", "card_versions"),
-            ("findAndModify", "cards"),
+            ("update", "cards"),
             ("insert", "audit_events"),
         ], costs
 

@@ -149,8 +149,8 @@ class Card:
     risk_rating: str | None
     model_package_group: str | None
     kms_key_id: str | None = None
-    # Grows with every change of the summary (content or status): versions read through a
-    # card of one revision can be cached under it.
+    # Changes (to a fresh random value) with every change of the summary, content or status:
+    # versions read through a card of one revision can be cached under it.
     revision: int = 0
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
+import secrets
 from datetime import datetime
 from typing import Any
 
-from pymongo import ASCENDING, DESCENDING, ReturnDocument
+from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
@@ -136,28 +138,37 @@ class CardRepository:
     ) -> Card | None:
         """Point the card summary at `version` unless a newer version is already recorded.
 
-        The revision grows either way: readers cache versions per revision. Returns the
-        summary as it stands after this change (None if the card is gone), in one round trip.
+        The revision changes either way (to a fresh random value): readers cache versions per
+        revision. Returns the summary this change set (every field it does not set never
+        changes), or None when a newer version or a deletion won: read it afresh then.
         """
-        found = await self._cards.find_one_and_update(
-            {"_id": card.id, "latest_version": {"$lte": version.number}},
-            {
-                "$set": {
-                    "latest_version": version.number,
-                    "status": version.status.value,
-                    "risk_rating": risk,
-                    "model_package_group": group,
-                    "updated_at": updated_at,
-                },
-                "$inc": {"revision": 1},
-            },
-            return_document=ReturnDocument.AFTER,
+        # A plain update, not findAndModify: it is served by the _id index on every server
+        # (the embedded one scans the collection for findAndModify).
+        revision = secrets.randbits(62)
+        fields = {
+            "latest_version": version.number,
+            "status": version.status.value,
+            "risk_rating": risk,
+            "model_package_group": group,
+            "updated_at": updated_at,
+            "revision": revision,
+        }
+        result = await self._cards.update_one(
+            {"_id": card.id, "deleted": False, "latest_version": {"$lte": version.number}},
+            {"$set": fields},
         )
-        if found is None:
-            found = await self._cards.find_one_and_update(
-                {"_id": card.id}, {"$inc": {"revision": 1}}, return_document=ReturnDocument.AFTER
+        if result.matched_count == 1:
+            return dataclasses.replace(
+                card,
+                latest_version=version.number,
+                status=version.status,
+                risk_rating=risk,
+                model_package_group=group,
+                updated_at=updated_at,
+                revision=revision,
             )
-        return _card(found) if found and not found["deleted"] else None
+        await self._cards.update_one({"_id": card.id}, {"$set": {"revision": secrets.randbits(62)}})
+        return None
 
     async def mark_deleted(self, card: Card, deleted_at: datetime, deleted_by: str) -> bool:
         """Retire a card: its name becomes free, its versions stay for the record."""
