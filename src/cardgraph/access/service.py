@@ -102,7 +102,9 @@ class ApiKeyService:
     async def revoke_key(self, key_id: str, actor: Principal) -> ApiKey:
         """Revoke a key (admins only); it stops working at once."""
         actor.require(Role.ADMIN, "revoking API keys")
+        ticket = self._keys.ticket()
         revoked_now = await self._repository.revoke(key_id, datetime.now(UTC))
+        self._keys.put_written(key_id, None, ticket)  # here at once; elsewhere by the event
         await self._events.api_key_revoked(key_id)
         if not revoked_now:
             existing = await self._repository.get(key_id)

@@ -30,7 +30,7 @@ DEPENDENTS = {Topic.CARD: (Topic.CARD_LIST,)}
 class Freshness:
     """Whether this process hears every change; caches consult it on every read.
 
-    The event hub calls `listening`, `deaf` and `changed`. Without a hub (workers, or no
+    The event hub calls `listening`, `deaf` and `heard`. Without a hub (workers, or no
     Redis) nothing is ever served from a cache, so every read goes to the database.
     """
 
