@@ -11,9 +11,9 @@ from typing import Any
 import redis.asyncio as aioredis
 
 from cardgraph.access.models import Principal, Role
-from cardgraph.cards.content import canonical_json, chain_sha256, sha256_hex
-from cardgraph.cards.models import CardStatus, CardVersion, StatusChange, VersionSource
+from cardgraph.cards.models import CardStatus, CardVersion, VersionSource
 from cardgraph.cards.repository import CardRepository
+from cardgraph.cards.service import new_version
 from cardgraph.clock import utc_now_ms
 from cardgraph.services import Services, build_services
 from cardgraph.settings import Settings
@@ -65,21 +65,16 @@ async def grow_history(
     batch: list[CardVersion] = []
     last = latest
     for number in range(latest.number + 1, total + 1):
-        text = canonical_json({"model_overview": {"model_version": number}})
-        content_sha = sha256_hex(text)
-        last = CardVersion(
-            card_id=card.id,
-            card_name=name,
-            number=number,
-            status=CardStatus.DRAFT,
-            content_json=text,
-            content_sha256=content_sha,
-            chain_sha256=chain_sha256(previous, content_sha),
-            previous_chain_sha256=previous,
-            created_at=now,
-            created_by=SEEDER.actor,
-            source=VersionSource.MANUAL,
-            status_history=(StatusChange(None, CardStatus.DRAFT, SEEDER.actor, now),),
+        last = new_version(
+            card.id,
+            name,
+            number,
+            {"model_overview": {"model_version": number}},
+            CardStatus.DRAFT,
+            previous,
+            SEEDER,
+            now,
+            VersionSource.MANUAL,
         )
         previous = last.chain_sha256
         batch.append(last)

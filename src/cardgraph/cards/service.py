@@ -108,7 +108,7 @@ class CardService:
             check_approval_policy(normalised)
         now = self._clock()
         card_id = uuid.uuid4().hex
-        version = _new_version(card_id, name, 1, normalised, status, None, actor, now, source)
+        version = new_version(card_id, name, 1, normalised, status, None, actor, now, source)
         # The version goes in first under a fresh card id; the card document (unique live
         # name) then makes it visible, so a lost race or a crash never shows half a card.
         await self._repository.insert_version(version)
@@ -201,7 +201,7 @@ class CardService:
                     details={"source": source.value, "unchanged": True, "job": job_id},
                 )
                 return latest
-            version = _new_version(
+            version = new_version(
                 card.id,
                 name,
                 latest.number + 1,
@@ -501,7 +501,7 @@ def _card_cursor(card: Card, sort: CardSort) -> str:
     return encode_cursor([sort.field.value, value, card.id])
 
 
-def _new_version(
+def new_version(
     card_id: str,
     name: str,
     number: int,
@@ -513,6 +513,7 @@ def _new_version(
     source: VersionSource,
     job_id: str | None = None,
 ) -> CardVersion:
+    """A version of `content` chained after `previous_chain` (None for version 1)."""
     text = canonical_json(content)
     content_sha = sha256_hex(text)
     return CardVersion(
