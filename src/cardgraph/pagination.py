@@ -6,7 +6,7 @@ import base64
 import binascii
 import json
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from cardgraph.errors import BadRequestError
@@ -14,18 +14,14 @@ from cardgraph.errors import BadRequestError
 T = TypeVar("T")
 
 
-async def _no_items() -> int:
-    return 0
-
-
 @dataclass(frozen=True, slots=True)
 class Page(Generic[T]):
     """One page of a list: items with their cursors, whether more follow, and how to count
     the whole list (counting is a query of its own, run only when a client asks for it)."""
 
-    items: list[tuple[T, str]] = field(default_factory=list)
-    has_next_page: bool = False
-    count: Callable[[], Awaitable[int]] = _no_items
+    items: list[tuple[T, str]]
+    has_next_page: bool
+    count: Callable[[], Awaitable[int]]
 
 
 def encode_cursor(key: list[Any]) -> str:

@@ -41,15 +41,15 @@ class ApiKeyService:
         self,
         repository: ApiKeyRepository,
         audit: AuditLog,
-        events: EventPublisher | None = None,
-        freshness: Freshness | None = None,
+        events: EventPublisher,
+        freshness: Freshness,
     ) -> None:
         self._repository = repository
         self._audit = audit
-        self._events = events or EventPublisher(None)
+        self._events = events
         # Keys with their secret hashes, served from memory while revocations are heard.
         self._keys: FreshCache[tuple[ApiKey, str]] = FreshCache(
-            freshness or Freshness(0.0), Topic.API_KEY, CACHED_KEYS
+            freshness, Topic.API_KEY, CACHED_KEYS
         )
 
     async def authenticate(self, token: str) -> Principal:

@@ -61,7 +61,7 @@ class CardService:
         arn_prefix: str,
         audit: AuditLog,
         events: EventPublisher | None = None,
-        freshness: Freshness | None = None,
+        freshness: Freshness,
         high_risk_policy: bool = True,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
@@ -70,7 +70,6 @@ class CardService:
         self._high_risk_policy = high_risk_policy
         # Card summaries (the latest pointer, status, revision) are served from memory only
         # while this process hears every card event; any change anywhere evicts them.
-        freshness = freshness or Freshness(0.0)
         self._cards: FreshCache[Card] = FreshCache(freshness, Topic.CARD, CACHED_CARDS)
         # Dashboards poll the same pages; any card change anywhere empties these.
         self._card_pages: FreshCache[list[Card]] = FreshCache(

@@ -27,9 +27,9 @@ class EventHub:
     It also keeps this process's caches fresh: they serve entries only while it listens.
     """
 
-    def __init__(self, redis: aioredis.Redis, freshness: Freshness | None = None) -> None:
+    def __init__(self, redis: aioredis.Redis, freshness: Freshness) -> None:
         self._redis = redis
-        self._freshness = freshness or Freshness(0.0)
+        self._freshness = freshness
         self._queues: dict[str, set[asyncio.Queue[bytes]]] = defaultdict(set)
         self._task: asyncio.Task[None] | None = None
         self._ready = asyncio.Event()
