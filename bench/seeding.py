@@ -11,9 +11,9 @@ from typing import Any
 import redis.asyncio as aioredis
 
 from cardgraph.access.models import Principal, Role
+from cardgraph.cards.content_changes import new_version
 from cardgraph.cards.models import CardStatus, CardVersion, VersionSource
 from cardgraph.cards.repository import CardRepository
-from cardgraph.cards.service import new_version
 from cardgraph.clock import utc_now_ms
 from cardgraph.services import Services, build_services
 from cardgraph.settings import Settings

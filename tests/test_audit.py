@@ -7,11 +7,14 @@ from typing import Any
 
 import pytest
 
-from cardgraph.access.models import Role
+from cardgraph.access.models import Principal, Role
+from cardgraph.audit.repository import AuditRepository
+from cardgraph.audit.service import AuditLog, audit_event
 from cardgraph.cards.content import chain_sha256, sha256_hex
 from cardgraph.settings import Settings
+from cardgraph.storage.mongo import create_async_client
 from tests.cards_api import DELETE, SET_STATUS, create_card, set_status, update_content
-from tests.servers import GraphQLClient, running_api
+from tests.servers import GraphQLClient, run_async, running_api
 
 AUDIT = """query($card: String, $first: Int, $after: String) {
   auditEvents(card: $card, first: $first, after: $after) {
@@ -189,3 +192,32 @@ def test_the_policy_can_be_relaxed(relaxed_api: str, keys: dict[Role, str], card
         assert set_status(client, card_name, "APPROVED")["status"] == "APPROVED"
     finally:
         client.close()
+
+
+def test_appends_after_a_stale_chain_head_go_after_the_real_one(
+    settings: Settings, card_name: str
+) -> None:
+    """Two processes append to one chain: each one's cached head is stale every other time."""
+    actor = Principal(key_id="audit-test", name="audit-test", role=Role.ADMIN)
+
+    async def scenario() -> tuple[list[int], int, int | None]:
+        mongo = [create_async_client(settings) for _ in range(2)]
+        logs = [AuditLog(AuditRepository(m[settings.mongodb_database])) for m in mongo]
+        sequences: list[int] = []
+        try:
+            for round_ in range(3):
+                for writer, log in enumerate(logs):
+                    events = [
+                        audit_event(actor, f"op-{round_}-{writer}-{i}", None, card_name=card_name)
+                        for i in range(3)
+                    ]
+                    sequences += [e.sequence for e in await log.record_all(events)]
+            check = await logs[0].check_chain(card_name)
+        finally:
+            for m in mongo:
+                await m.close()
+        return sequences, check.events, check.first_invalid_sequence
+
+    sequences, checked, invalid = run_async(scenario())
+    assert sequences == list(range(1, 19))
+    assert (checked, invalid) == (18, None)

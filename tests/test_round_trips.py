@@ -6,11 +6,19 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from cardgraph.access.models import Role
+from cardgraph.access.models import Principal, Role
+from cardgraph.audit import context as audit_context
+from cardgraph.cards.content_changes import new_version
+from cardgraph.cards.models import CardStatus, CardVersion, VersionSource
+from cardgraph.cards.repository import CardRepository
+from cardgraph.errors import CardgraphError
+from cardgraph.services import Services
 from cardgraph.settings import Settings
+from cardgraph.storage.mongo import create_async_client
 from tests.monitoring import services_with_log
 from tests.servers import run_async
 
+EDITOR = Principal(key_id="round-trips", name="round-trips", role=Role.EDITOR)
 CONTENT: dict[str, Any] = {
     "intended_uses": {"risk_rating": "Low"},
     "additional_information": {"custom_details": {f"k{i}": "v" * 900 for i in range(10)}},
@@ -80,3 +88,132 @@ def test_latest_versions_of_a_listed_page_take_one_query(
             return list(log.commands)
 
     assert run_async(scenario()) == [("find", "card_versions")]
+
+
+def _content(marker: str) -> dict[str, Any]:
+    return {**CONTENT, "business_details": {"business_problem": marker}}
+
+
+async def _write_as(
+    services: Services, request_id: str, name: str, content: dict[str, Any], **options: Any
+) -> CardVersion | str:
+    """One request's write, in its own context: the version, or the error's code."""
+    audit_context.request_id.set(request_id)
+    try:
+        return await services.cards.update_content(name, content, EDITOR, **options)
+    except CardgraphError as error:
+        return error.code
+
+
+def _audited(db: Any, name: str) -> dict[int, list[str | None]]:
+    """Request ids of the card's updateCardContent events, per version number."""
+    found: dict[int, list[str | None]] = {}
+    events = db.audit_events.find({"chain": name, "operation": "updateCardContent"})
+    for event in events.sort("sequence", 1):
+        found.setdefault(event["version"], []).append(event["request_id"])
+    return found
+
+
+def test_concurrent_writes_of_one_card_share_three_round_trips(
+    settings: Settings, db: Any, card_name: str
+) -> None:
+    async def scenario() -> tuple[list[CardVersion | str], list[tuple[str, str]], bool]:
+        async with services_with_log(settings) as (services, log):
+            await services.cards.create_card(card_name, CONTENT, EDITOR)
+            del log.commands[:]
+            written = await asyncio.gather(
+                *(_write_as(services, f"req-{i}", card_name, _content(f"c{i}")) for i in range(8))
+            )
+            commands = list(log.commands)
+            verified = await services.cards.verify(card_name)
+            return written, commands, verified.first_invalid_version is None
+
+    written, commands, valid = run_async(scenario())
+    assert [v.number for v in written if isinstance(v, CardVersion)] == list(range(2, 10))
+    assert [v.content for v in written if isinstance(v, CardVersion)] == [
+        _content(f"c{i}") for i in range(8)
+    ]
+    assert commands == [
+        ("insert", "card_versions"),
+        ("update", "cards"),
+        ("insert", "audit_events"),
+    ]
+    assert valid
+    # Each event names the request that asked for it, not the one whose task wrote the batch.
+    assert _audited(db, card_name) == {n: [f"req-{n - 2}"] for n in range(2, 10)}
+
+
+def test_a_batch_applies_the_rules_in_arrival_order(
+    settings: Settings, db: Any, card_name: str
+) -> None:
+    async def scenario() -> list[CardVersion | str]:
+        async with services_with_log(settings) as (services, _):
+            await services.cards.create_card(card_name, CONTENT, EDITOR)
+            return list(
+                await asyncio.gather(
+                    _write_as(services, "a", card_name, _content("a")),
+                    # Expected version 1, but "a" made version 2 before it: a conflict.
+                    _write_as(services, "b", card_name, _content("b"), expected_version=1),
+                    # The same content as "a": no version, version 2 returned.
+                    _write_as(services, "c", card_name, _content("a")),
+                    _write_as(services, "d", card_name, _content("d"), expected_version=2),
+                )
+            )
+
+    outcomes = run_async(scenario())
+    assert [o if isinstance(o, str) else o.number for o in outcomes] == [2, "CONFLICT", 2, 3]
+    assert _audited(db, card_name) == {2: ["a", "c"], 3: ["d"]}
+
+
+def test_a_batch_refused_midway_keeps_what_went_in_and_replans_the_rest(
+    settings: Settings, db: Any, card_name: str
+) -> None:
+    """Another process's version 3 exists (its summary not yet written): of a batch planned as
+    2, 3, 4, version 2 goes in; the rest are planned again after the real version 3."""
+
+    async def scenario() -> tuple[list[CardVersion | str], bool, int]:
+        async with services_with_log(settings) as (services, _):
+            first = await services.cards.create_card(card_name, CONTENT, EDITOR)
+            card = await services.cards.require_card(card_name)
+            ours = new_version(
+                card.id,
+                card_name,
+                2,
+                _content("x"),
+                CardStatus.DRAFT,
+                first.chain_sha256,
+                EDITOR,
+                first.created_at,
+                VersionSource.MANUAL,
+            )
+            theirs = new_version(
+                card.id,
+                card_name,
+                3,
+                _content("theirs"),
+                CardStatus.DRAFT,
+                ours.chain_sha256,
+                EDITOR,
+                first.created_at,
+                VersionSource.MANUAL,
+            )
+            mongo = create_async_client(settings)
+            await CardRepository(mongo[settings.mongodb_database]).insert_versions([theirs])
+            await mongo.close()
+            outcomes = await asyncio.gather(
+                _write_as(services, "x", card_name, _content("x"), expected_version=1),
+                _write_as(services, "y", card_name, _content("y")),
+                _write_as(services, "z", card_name, _content("z"), expected_version=3),
+            )
+            verified = await services.cards.verify(card_name)
+            latest = await services.cards.latest_version(
+                await services.cards.require_card(card_name)
+            )
+            return list(outcomes), verified.first_invalid_version is None, latest.number
+
+    outcomes, valid, latest = run_async(scenario())
+    # y was planned as 3 and refused, then written as 4 after theirs; z expected 3 and was
+    # planned as 4 after y, so it no longer holds once y moved: a conflict.
+    assert [o if isinstance(o, str) else o.number for o in outcomes] == [2, 4, "CONFLICT"]
+    assert valid and latest == 4
+    assert _audited(db, card_name) == {2: ["x"], 4: ["y"]}

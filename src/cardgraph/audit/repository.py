@@ -10,13 +10,12 @@ from typing import Any
 
 from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
 
 from cardgraph.audit.models import AuditEvent, event_hash
 from cardgraph.cards.content import GENESIS_SHA256
 from cardgraph.errors import ConflictError
 from cardgraph.lru import LruCache
-from cardgraph.storage.mongo import AUDIT_EVENTS, Document
+from cardgraph.storage.mongo import AUDIT_EVENTS, Document, insert_in_order
 
 MAX_APPEND_ATTEMPTS = 100
 CACHED_CHAIN_HEADS = 10_000
@@ -33,26 +32,29 @@ class AuditRepository:
         # this process is the chain's usual writer, a re-read when it is not.
         self._heads: LruCache[str, tuple[int, str]] = LruCache(CACHED_CHAIN_HEADS)
 
-    async def append(self, event: AuditEvent) -> AuditEvent:
-        """Add an event at the end of its chain (retrying when another append won)."""
+    async def append(self, events: list[AuditEvent]) -> list[AuditEvent]:
+        """Add events of one chain at its end, in order, in one insert (retrying the ones
+        another append beat to their sequence numbers)."""
+        chain = events[0].chain
+        if any(event.chain != chain for event in events):
+            raise ValueError("one append, one chain")
+        appended: list[AuditEvent] = []
         for attempt in range(1, MAX_APPEND_ATTEMPTS + 1):
-            head = self._heads.get(event.chain)
+            head = self._heads.get(chain)
             if head is None:
-                head = await self._read_head(event.chain)
-            sequence, previous = head
-            chained = dataclasses.replace(event, sequence=sequence + 1, previous_sha256=previous)
-            chained = dataclasses.replace(chained, event_sha256=event_hash(chained))
-            try:
-                await self._events.insert_one(_document(chained))
-            except DuplicateKeyError:
-                # Another append took this sequence number; back off a little and re-read.
-                self._heads.pop(event.chain)
-                if attempt > 1:
-                    await asyncio.sleep(random.uniform(0, 0.002 * attempt))  # noqa: S311
-                continue
-            self._heads.put(event.chain, (chained.sequence, chained.event_sha256))
-            return chained
-        raise ConflictError(f"the audit chain {event.chain!r} is too busy; try again")
+                head = await self._read_head(chain)
+            chained = _chained(events[len(appended) :], head)
+            inserted = await insert_in_order(self._events, [_document(e) for e in chained])
+            appended += chained[:inserted]
+            if inserted == len(chained):
+                self._heads.put(chain, (chained[-1].sequence, chained[-1].event_sha256))
+                return appended
+            # Another append took a sequence number: the events before it are in, the rest go
+            # after the new head. Back off a little and re-read.
+            self._heads.pop(chain)
+            if attempt > 1:
+                await asyncio.sleep(random.uniform(0, 0.002 * attempt))  # noqa: S311
+        raise ConflictError(f"the audit chain {chain!r} is too busy; try again")
 
     async def _read_head(self, chain: str) -> tuple[int, str]:
         last = await self._events.find_one({"chain": chain}, sort=[("sequence", DESCENDING)])
@@ -78,6 +80,19 @@ class AuditRepository:
         """A chain in order, for verification."""
         async for doc in self._events.find({"chain": chain}).sort("sequence", ASCENDING):
             yield _event(doc)
+
+
+def _chained(events: list[AuditEvent], head: tuple[int, str]) -> list[AuditEvent]:
+    """The events numbered and hashed one after another, from the chain's head."""
+    sequence, previous = head
+    chained = []
+    for event in events:
+        sequence += 1
+        linked = dataclasses.replace(event, sequence=sequence, previous_sha256=previous)
+        linked = dataclasses.replace(linked, event_sha256=event_hash(linked))
+        chained.append(linked)
+        previous = linked.event_sha256
+    return chained
 
 
 def _document(event: AuditEvent) -> Document:

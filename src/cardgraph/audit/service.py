@@ -39,23 +39,22 @@ class AuditLog:
         after: str | None = None,
         details: dict[str, Any] | None = None,
     ) -> AuditEvent:
-        """Append an event for an action that has just happened."""
-        return await self._repository.append(
-            AuditEvent(
-                chain=card_name or SYSTEM_CHAIN,
-                sequence=0,
-                at=utc_now_ms(),
-                actor=actor.actor,
-                role=actor.role.name,
-                operation=operation,
-                card_name=card_name,
-                version=version,
-                before_sha256=before,
-                after_sha256=after,
-                request_id=context.request_id.get(),
-                details=details or {},
-            )
+        """Append an event for an action that has just happened (in the current request)."""
+        event = audit_event(
+            actor,
+            operation,
+            context.request_id.get(),
+            card_name=card_name,
+            version=version,
+            before=before,
+            after=after,
+            details=details,
         )
+        return (await self._repository.append([event]))[0]
+
+    async def record_all(self, events: list[AuditEvent]) -> list[AuditEvent]:
+        """Append events of one chain, in order, in one write (a batch of card writes)."""
+        return await self._repository.append(events)
 
     async def page(
         self, actor: Principal, card_name: str | None, first: int, after: str | None
@@ -79,3 +78,31 @@ class AuditLog:
                 return ChainCheck(count, event.sequence)
             previous = event.event_sha256
         return ChainCheck(count, None)
+
+
+def audit_event(
+    actor: Principal,
+    operation: str,
+    request_id: str | None,
+    *,
+    card_name: str | None = None,
+    version: int | None = None,
+    before: str | None = None,
+    after: str | None = None,
+    details: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """An event to append: `card_name` names its chain (the system chain without one)."""
+    return AuditEvent(
+        chain=card_name or SYSTEM_CHAIN,
+        sequence=0,
+        at=utc_now_ms(),
+        actor=actor.actor,
+        role=actor.role.name,
+        operation=operation,
+        card_name=card_name,
+        version=version,
+        before_sha256=before,
+        after_sha256=after,
+        request_id=request_id,
+        details=details or {},
+    )

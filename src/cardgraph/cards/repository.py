@@ -21,7 +21,7 @@ from cardgraph.cards.models import (
     StatusChange,
     VersionSource,
 )
-from cardgraph.storage.mongo import CARD_VERSIONS, CARDS, Document
+from cardgraph.storage.mongo import CARD_VERSIONS, CARDS, Document, insert_in_order
 
 
 class CardRepository:
@@ -31,13 +31,10 @@ class CardRepository:
         self._cards = db[CARDS]
         self._versions = db[CARD_VERSIONS]
 
-    async def insert_version(self, version: CardVersion) -> bool:
-        """Commit a new version; False when that (card, number) already exists."""
-        try:
-            await self._versions.insert_one(_version_document(version))
-        except DuplicateKeyError:
-            return False
-        return True
+    async def insert_versions(self, versions: list[CardVersion]) -> int:
+        """Commit consecutive new versions in one insert; how many went in before a
+        (card, number) or job that exists already stopped the rest."""
+        return await insert_in_order(self._versions, [_version_document(v) for v in versions])
 
     async def insert_history(self, versions: list[CardVersion]) -> None:
         """Bulk-insert consecutive versions of one card (history imports and benchmarks);

@@ -7,19 +7,26 @@ import dataclasses
 import random
 import uuid
 import weakref
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
 from cardgraph.access.models import Principal, Role
+from cardgraph.audit import context as audit_context
 from cardgraph.audit.service import AuditLog
 from cardgraph.cards.content import (
     canonical_json,
-    chain_sha256,
     model_package_group_of,
     risk_rating_of,
     sha256_hex,
     validate_content,
+)
+from cardgraph.cards.content_changes import (
+    ContentChange,
+    ContentOutcome,
+    new_version,
+    plan_content,
+    split_at_refused_insert,
 )
 from cardgraph.cards.models import (
     Card,
@@ -36,8 +43,9 @@ from cardgraph.cards.models import (
 )
 from cardgraph.cards.repository import CardRepository
 from cardgraph.cards.verification import Verification, verify_versions
+from cardgraph.cards.write_queue import Pending, WriteQueue
 from cardgraph.clock import utc_now_ms
-from cardgraph.errors import ArchivedError, BadRequestError, ConflictError, NotFoundError
+from cardgraph.errors import BadRequestError, ConflictError, NotFoundError
 from cardgraph.events.freshness import FreshCache, Freshness, Topic
 from cardgraph.events.models import CardEvent, CardEventKind
 from cardgraph.events.publisher import EventPublisher
@@ -84,6 +92,10 @@ class CardService:
         self._writers: weakref.WeakValueDictionary[str, asyncio.Lock] = (
             weakref.WeakValueDictionary()
         )
+        # Same-card content changes that queue up while one is written go in together.
+        self._content_writes: WriteQueue[ContentChange, CardVersion] = WriteQueue(
+            self._write_contents
+        )
         self._events = events or EventPublisher(None)
         self._arn_prefix = arn_prefix
         self._clock = clock or utc_now_ms
@@ -110,7 +122,7 @@ class CardService:
         version = new_version(card_id, name, 1, normalised, status, None, actor, now, source)
         # The version goes in first under a fresh card id; the card document (unique live
         # name) then makes it visible, so a lost race or a crash never shows half a card.
-        await self._repository.insert_version(version)
+        await self._repository.insert_versions([version])
         card = Card(
             id=card_id,
             name=name,
@@ -152,91 +164,90 @@ class CardService:
         """Make version N+1 with new content (DRAFT); identical content returns version N."""
         actor.require(Role.EDITOR, "changing card content")
         normalised = validate_content(content)
-        async with self._writer_lock(name):
-            return await self._write_content(
-                name, normalised, actor, expected_version, source, job_id
-            )
+        change = ContentChange(
+            content=normalised,
+            content_sha256=sha256_hex(canonical_json(normalised)),
+            actor=actor,
+            expected_version=expected_version,
+            source=source,
+            job_id=job_id,
+            request_id=audit_context.request_id.get(),
+        )
+        return await self._content_writes.submit(name, change)
 
-    async def _write_content(
-        self,
-        name: str,
-        normalised: dict[str, Any],
-        actor: Principal,
-        expected_version: int | None,
-        source: VersionSource,
-        job_id: str | None,
-    ) -> CardVersion:
-        content_sha = sha256_hex(canonical_json(normalised))
-        card = await self.require_card(name)
-        if job_id is not None:
-            done = await self._repository.version_of_job(card, job_id)
-            if done is not None:  # a redelivered job: its version exists already
-                return done
-        # The first attempt trusts the cached latest version: if another writer got there
-        # first, the unique (card, number) index refuses our insert and we re-read the truth.
-        from_database = False
-        for _ in range(MAX_WRITE_ATTEMPTS):
-            if from_database:
-                latest = await self._current_version(card)
-            else:
-                latest = await self.latest_version(card)
-            if expected_version is not None and latest.number != expected_version:
-                if not from_database:
+    async def _write_contents(
+        self, name: str, batch: list[Pending[ContentChange, CardVersion]]
+    ) -> None:
+        """Write the content changes queued for one card, in order, as if one by one: every
+        new version in one insert, then the summary and the audit events together."""
+        async with self._writer_lock(name):
+            # The first attempt trusts the cached latest version: if another process got there
+            # first, the unique (card, number) index refuses our insert and we re-read the truth.
+            from_database = False
+            for _ in range(MAX_WRITE_ATTEMPTS):
+                card = await self.require_card(name)
+                if from_database:
+                    latest = await self._current_version(card)
+                else:
+                    latest = await self.latest_version(card)
+                outcomes = await self._plan_contents(card, latest, batch, trusted=from_database)
+                if outcomes is None:  # an expectedVersion disagrees with the cache
                     from_database = True
                     continue
-                raise ConflictError(
-                    f"card {name!r} is at version {latest.number}, not {expected_version}"
-                )
-            if latest.status is CardStatus.ARCHIVED:
-                raise ArchivedError(f"card {name!r} is archived; its content cannot change")
-            if latest.content_sha256 == content_sha:
-                await self._audit.record(
-                    actor,
-                    "updateCardContent",
-                    card_name=name,
-                    version=latest.number,
-                    before=content_sha,
-                    after=content_sha,
-                    details={"source": source.value, "unchanged": True, "job": job_id},
-                )
-                return latest
-            version = new_version(
-                card.id,
-                name,
-                latest.number + 1,
-                normalised,
-                CardStatus.DRAFT,
-                latest.chain_sha256,
-                actor,
-                self._clock(),
-                source,
-                job_id,
-            )
-            if await self._repository.insert_version(version):
-                # Both follow from the committed version and not from each other.
-                await asyncio.gather(
-                    self._refresh_summary(card, version),
-                    self._audit.record(
-                        actor,
-                        "updateCardContent",
-                        card_name=name,
-                        version=version.number,
-                        before=latest.content_sha256,
-                        after=content_sha,
-                        details={"source": source.value, "job": job_id},
-                    ),
-                )
-                await self._announce(CardEventKind.VERSION_CREATED, version, job_id)
-                return version
-            if expected_version is not None:
-                raise ConflictError(
-                    f"another writer created version {version.number} of {name!r} first"
-                )
-            if not from_database:
+                created = [o.version for o in outcomes if o.created]
+                inserted = await self._repository.insert_versions(created) if created else 0
+                done, batch = split_at_refused_insert(name, outcomes, inserted)
+                await self._finish_contents(card, done)
+                if not batch:
+                    return
+                if from_database:
+                    await asyncio.sleep(random.uniform(0, 0.005))  # noqa: S311 - jitter
                 from_database = True
-                continue
-            await asyncio.sleep(random.uniform(0, 0.005))  # noqa: S311 - jitter, not crypto
         raise ConflictError(f"card {name!r} is changing too fast; try again")
+
+    async def _plan_contents(
+        self,
+        card: Card,
+        latest: CardVersion,
+        batch: list[Pending[ContentChange, CardVersion]],
+        trusted: bool,
+    ) -> list[ContentOutcome] | None:
+        """What each change does after the ones before it; None when the first one's
+        expectedVersion disagrees with a latest version that came from the cache."""
+        outcomes: list[ContentOutcome] = []
+        for pending in batch:
+            change = pending.request
+            if change.job_id is not None:
+                done = await self._repository.version_of_job(card, change.job_id)
+                if done is not None:  # a redelivered job: its version exists already
+                    outcomes.append(ContentOutcome(pending, done))
+                    continue
+            stale = change.expected_version not in (None, latest.number)
+            if stale and not trusted and not any(o.created for o in outcomes):
+                return None
+            outcome = plan_content(card.id, card.name, latest, pending, self._clock())
+            if outcome.created:
+                latest = outcome.version
+            outcomes.append(outcome)
+        return outcomes
+
+    async def _finish_contents(self, card: Card, done: list[ContentOutcome]) -> None:
+        """Point the summary at the last new version, audit, announce, and answer the callers."""
+        created = [o for o in done if o.created]
+        events = [o.event for o in done if o.event is not None]
+        steps: list[Awaitable[Any]] = []
+        if created:
+            steps.append(self._refresh_summary(card, created[-1].version))
+        if events:
+            steps.append(self._audit.record_all(events))
+        # Both follow from the committed versions and not from each other.
+        await asyncio.gather(*steps)
+        for outcome in created:
+            await self._announce(
+                CardEventKind.VERSION_CREATED, outcome.version, outcome.pending.request.job_id
+            )
+        for outcome in done:
+            outcome.pending.resolve(outcome.result)
 
     async def set_status(self, name: str, status: CardStatus, actor: Principal) -> CardVersion:
         """Change the latest version's status in place; no new version is made."""
@@ -498,35 +509,3 @@ def _card_cursor(card: Card, sort: CardSort) -> str:
     if isinstance(value, datetime):
         value = value.isoformat()
     return encode_cursor([sort.field.value, value, card.id])
-
-
-def new_version(
-    card_id: str,
-    name: str,
-    number: int,
-    content: dict[str, Any],
-    status: CardStatus,
-    previous_chain: str | None,
-    actor: Principal,
-    now: datetime,
-    source: VersionSource,
-    job_id: str | None = None,
-) -> CardVersion:
-    """A version of `content` chained after `previous_chain` (None for version 1)."""
-    text = canonical_json(content)
-    content_sha = sha256_hex(text)
-    return CardVersion(
-        card_id=card_id,
-        card_name=name,
-        number=number,
-        status=status,
-        content_json=text,
-        content_sha256=content_sha,
-        chain_sha256=chain_sha256(previous_chain, content_sha),
-        previous_chain_sha256=previous_chain,
-        created_at=now,
-        created_by=actor.actor,
-        source=source,
-        status_history=(StatusChange(None, status, actor.actor, now),),
-        job_id=job_id,
-    )

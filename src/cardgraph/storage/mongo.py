@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, IndexModel
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import BulkWriteError
 
 from cardgraph.settings import Settings
 
@@ -18,6 +20,7 @@ MODEL_PACKAGES = "model_packages"
 AUDIT_EVENTS = "audit_events"
 
 Document = dict[str, Any]
+DUPLICATE_KEY = 11000
 
 
 def _live(*fields: str) -> list[tuple[str, int]]:
@@ -94,6 +97,18 @@ def mongodb_url(settings: Settings) -> str:
 def create_async_client(settings: Settings) -> AsyncMongoClient[Document]:
     """Create the API's async client; one per event loop."""
     return AsyncMongoClient(mongodb_url(settings), **_client_options(settings))
+
+
+async def insert_in_order(collection: AsyncCollection[Document], documents: list[Document]) -> int:
+    """Insert documents in order, in one round trip; how many went in before a duplicate key
+    (a unique index refusing one) stopped the rest."""
+    try:
+        await collection.insert_many(documents, ordered=True)
+    except BulkWriteError as error:
+        if any(e.get("code") != DUPLICATE_KEY for e in error.details.get("writeErrors", ())):
+            raise
+        return int(error.details["nInserted"])
+    return len(documents)
 
 
 async def ensure_indexes(db: AsyncDatabase[Document]) -> None:

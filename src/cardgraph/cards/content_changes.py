@@ -1,0 +1,153 @@
+"""Content changes queued for one card, and what each does when applied after the ones before
+it: SageMaker's rules (expectedVersion, ARCHIVED, identical content) decided without I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from cardgraph.access.models import Principal
+from cardgraph.audit.models import AuditEvent
+from cardgraph.audit.service import audit_event
+from cardgraph.cards.content import canonical_json, chain_sha256, sha256_hex
+from cardgraph.cards.models import CardStatus, CardVersion, StatusChange, VersionSource
+from cardgraph.cards.write_queue import Pending
+from cardgraph.errors import ArchivedError, ConflictError
+
+
+@dataclass(frozen=True, slots=True)
+class ContentChange:
+    """One request for new content, validated, waiting for its card's next write."""
+
+    content: dict[str, Any]
+    content_sha256: str
+    actor: Principal
+    expected_version: int | None
+    source: VersionSource
+    job_id: str | None
+    # The request it came from: the write itself runs outside the request's context.
+    request_id: str | None
+
+
+@dataclass(slots=True)
+class ContentOutcome:
+    """What one change does: a new version, the unchanged latest one, or a refusal."""
+
+    pending: Pending[ContentChange, CardVersion]
+    result: CardVersion | Exception
+    created: bool = False
+    event: AuditEvent | None = None
+
+    @property
+    def version(self) -> CardVersion:
+        """The version this change results in (never called for a refusal)."""
+        if isinstance(self.result, Exception):
+            raise TypeError("a refused change has no version")
+        return self.result
+
+
+def new_version(
+    card_id: str,
+    name: str,
+    number: int,
+    content: dict[str, Any],
+    status: CardStatus,
+    previous_chain: str | None,
+    actor: Principal,
+    now: datetime,
+    source: VersionSource,
+    job_id: str | None = None,
+) -> CardVersion:
+    """A version of `content` chained after `previous_chain` (None for version 1)."""
+    text = canonical_json(content)
+    content_sha = sha256_hex(text)
+    return CardVersion(
+        card_id=card_id,
+        card_name=name,
+        number=number,
+        status=status,
+        content_json=text,
+        content_sha256=content_sha,
+        chain_sha256=chain_sha256(previous_chain, content_sha),
+        previous_chain_sha256=previous_chain,
+        created_at=now,
+        created_by=actor.actor,
+        source=source,
+        status_history=(StatusChange(None, status, actor.actor, now),),
+        job_id=job_id,
+    )
+
+
+def plan_content(
+    card_id: str,
+    name: str,
+    latest: CardVersion,
+    pending: Pending[ContentChange, CardVersion],
+    now: datetime,
+) -> ContentOutcome:
+    """The outcome of one change applied on top of `latest`."""
+    change = pending.request
+    if change.expected_version is not None and latest.number != change.expected_version:
+        return ContentOutcome(
+            pending,
+            ConflictError(
+                f"card {name!r} is at version {latest.number}, not {change.expected_version}"
+            ),
+        )
+    if latest.status is CardStatus.ARCHIVED:
+        return ContentOutcome(
+            pending, ArchivedError(f"card {name!r} is archived; its content cannot change")
+        )
+    unchanged = latest.content_sha256 == change.content_sha256
+    details: dict[str, Any] = {"source": change.source.value, "job": change.job_id}
+    if unchanged:
+        details = {"source": change.source.value, "unchanged": True, "job": change.job_id}
+        version = latest
+    else:
+        version = new_version(
+            card_id,
+            name,
+            latest.number + 1,
+            change.content,
+            CardStatus.DRAFT,
+            latest.chain_sha256,
+            change.actor,
+            now,
+            change.source,
+            change.job_id,
+        )
+    event = audit_event(
+        change.actor,
+        "updateCardContent",
+        change.request_id,
+        card_name=name,
+        version=version.number,
+        before=latest.content_sha256,
+        after=change.content_sha256,
+        details=details,
+    )
+    return ContentOutcome(pending, version, created=not unchanged, event=event)
+
+
+def split_at_refused_insert(
+    name: str, outcomes: list[ContentOutcome], inserted: int
+) -> tuple[list[ContentOutcome], list[Pending[ContentChange, CardVersion]]]:
+    """After the first `inserted` new versions went in: the outcomes that stand, and the
+    changes to plan again on a fresh read (from the first refused version on)."""
+    created = [position for position, outcome in enumerate(outcomes) if outcome.created]
+    if inserted == len(created):
+        return outcomes, []
+    position = created[inserted]
+    refused = outcomes[position]
+    done = outcomes[:position]
+    again = [o.pending for o in outcomes[position + 1 :]]
+    if refused.pending.request.expected_version is not None:
+        # It named the version it expected, and another writer made the next one first.
+        error = ConflictError(
+            f"another writer created version {refused.version.number} of {name!r} first"
+        )
+        done.append(ContentOutcome(refused.pending, error))
+    else:
+        again.insert(0, refused.pending)
+    return done, again
