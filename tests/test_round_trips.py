@@ -4,12 +4,13 @@ on services wired exactly as in the API (with a live event hub keeping the cache
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from typing import Any
 
 from cardgraph.access.models import Principal, Role
 from cardgraph.audit import context as audit_context
 from cardgraph.cards.content_changes import new_version
-from cardgraph.cards.models import CardStatus, CardVersion, VersionSource
+from cardgraph.cards.models import Card, CardStatus, CardVersion, VersionSource
 from cardgraph.cards.repository import CardRepository
 from cardgraph.errors import CardgraphError
 from cardgraph.services import Services
@@ -217,3 +218,35 @@ def test_a_batch_refused_midway_keeps_what_went_in_and_replans_the_rest(
     assert [o if isinstance(o, str) else o.number for o in outcomes] == [2, 4, "CONFLICT"]
     assert valid and latest == 4
     assert _audited(db, card_name) == {2: ["x"], 4: ["y"]}
+
+
+def test_the_summary_never_goes_back_to_an_older_version_nor_revives_a_deleted_card(
+    settings: Settings, db: Any, card_name: str
+) -> None:
+    """A writer whose summary update arrives after a newer one (another process) loses."""
+
+    async def scenario() -> tuple[dict[str, Any], Card | None, Card | None]:
+        async with services_with_log(settings) as (services, _):
+            await services.cards.create_card(card_name, CONTENT, EDITOR)
+            second = await services.cards.update_content(card_name, _content("2"), EDITOR)
+            await services.cards.update_content(card_name, _content("3"), EDITOR)
+            card = await services.cards.require_card(card_name)
+        before = db.cards.find_one({"_id": card.id})
+        mongo = create_async_client(settings)
+        repository = CardRepository(mongo[settings.mongodb_database])
+        try:
+            late = await repository.refresh_summary(card, second, "High", None, card.updated_at)
+            db.cards.update_one({"_id": card.id}, {"$set": {"deleted": True}})
+            newer = dataclasses.replace(second, number=9)
+            on_deleted = await repository.refresh_summary(
+                card, newer, "High", None, card.updated_at
+            )
+        finally:
+            await mongo.close()
+        return before, late, on_deleted
+
+    before, late, on_deleted = run_async(scenario())
+    after = db.cards.find_one({"_id": before["_id"]})
+    assert late is None and on_deleted is None
+    assert after["latest_version"] == 3 and after["risk_rating"] == before["risk_rating"]
+    assert after["revision"] != before["revision"]  # readers re-read after a lost race

@@ -139,8 +139,10 @@ class CardRepository:
         revision. Returns the summary this change set (every field it does not set never
         changes), or None when a newer version or a deletion won: read it afresh then.
         """
-        # A plain update, not findAndModify: it is served by the _id index on every server
-        # (the embedded one scans the collection for findAndModify).
+        # One update on `_id` alone, whose fields each keep their value unless this version
+        # wins (the card is live and records no newer version): a lost race modifies nothing.
+        # Not findAndModify, which the embedded server serves with a collection scan; and `_id`
+        # alone, the one filter it serves without weighing every index (1.4 ms against 1.7).
         revision = secrets.randbits(62)
         fields = {
             "latest_version": version.number,
@@ -150,11 +152,17 @@ class CardRepository:
             "updated_at": updated_at,
             "revision": revision,
         }
+        wins = {
+            "$and": [
+                {"$eq": ["$deleted", False]},
+                {"$lte": ["$latest_version", version.number]},
+            ]
+        }
         result = await self._cards.update_one(
-            {"_id": card.id, "deleted": False, "latest_version": {"$lte": version.number}},
-            {"$set": fields},
+            {"_id": card.id},
+            [{"$set": {k: {"$cond": [wins, {"$literal": v}, f"${k}"]} for k, v in fields.items()}}],
         )
-        if result.matched_count == 1:
+        if result.modified_count == 1:
             return dataclasses.replace(
                 card,
                 latest_version=version.number,

@@ -25,21 +25,32 @@ class EventPublisher:
 
     async def job_changed(self, job: Job) -> None:
         """Announce a job's new state."""
-        await self._publish(job_channel(job.id), job_to_json(job))
+        await self._publish(job_channel(job.id), [job_to_json(job)])
 
     async def card_changed(self, event: CardEvent) -> None:
         """Announce a card event."""
-        await self._publish(CARDS, dataclasses.replace(event, origin=self._origin).to_json())
+        await self.cards_changed([event])
+
+    async def cards_changed(self, events: list[CardEvent]) -> None:
+        """Announce card events, in order, in one round trip."""
+        payloads = [dataclasses.replace(e, origin=self._origin).to_json() for e in events]
+        await self._publish(CARDS, payloads)
 
     async def api_key_revoked(self, key_id: str) -> None:
         """Tell every API process to stop trusting its cached copy of a key."""
-        await self._publish(API_KEYS, key_id)
+        await self._publish(API_KEYS, [key_id])
 
-    async def _publish(self, channel: str, payload: str) -> None:
-        if self._redis is None:
+    async def _publish(self, channel: str, payloads: list[str]) -> None:
+        if self._redis is None or not payloads:
             return
         try:
-            await self._redis.publish(channel, payload)
+            if len(payloads) == 1:
+                await self._redis.publish(channel, payloads[0])
+                return
+            async with self._redis.pipeline(transaction=False) as pipeline:
+                for payload in payloads:
+                    pipeline.publish(channel, payload)
+                await pipeline.execute()
         except RedisError:
             # Subscribers re-read the stored state when they (re)connect; the write stands.
             logger.warning("could not publish an event on %s", channel, exc_info=True)
