@@ -179,7 +179,7 @@ class CardService:
         self, name: str, batch: list[Pending[ContentChange, CardVersion]]
     ) -> None:
         """Write the content changes queued for one card, in order, as if one by one: every
-        new version in one insert, then the summary and the audit events together."""
+        new version in one insert, then the summary, then every audit event in one insert."""
         async with self._writer_lock(name):
             # The first attempt trusts the cached latest version: if another process got there
             # first, the unique (card, number) index refuses our insert and we re-read the truth.
@@ -190,7 +190,7 @@ class CardService:
                     latest = await self._current_version(card)
                 else:
                     latest = await self.latest_version(card)
-                outcomes = await self._plan_contents(card, latest, batch, trusted=from_database)
+                outcomes = await self._plan_contents(card, latest, batch, from_database)
                 if outcomes is None:  # an expectedVersion disagrees with the cache
                     from_database = True
                     continue
@@ -210,7 +210,7 @@ class CardService:
         card: Card,
         latest: CardVersion,
         batch: list[Pending[ContentChange, CardVersion]],
-        trusted: bool,
+        from_database: bool,
     ) -> list[ContentOutcome] | None:
         """What each change does after the ones before it; None when the first one's
         expectedVersion disagrees with a latest version that came from the cache."""
@@ -223,7 +223,7 @@ class CardService:
                     outcomes.append(ContentOutcome(pending, done))
                     continue
             stale = change.expected_version not in (None, latest.number)
-            if stale and not trusted and not any(o.created for o in outcomes):
+            if stale and not from_database and not any(o.created for o in outcomes):
                 return None
             outcome = plan_content(card.id, card.name, latest, pending, self._clock())
             if outcome.created:
