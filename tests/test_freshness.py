@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from cardgraph.events.freshness import FreshCache, Freshness, Topic
 
 
@@ -99,3 +101,75 @@ def test_a_card_change_empties_the_list_pages_wherever_it_is_made() -> None:
     cards.put_written("d", "D", cards.ticket())  # this process wrote card d
     assert pages.get("page-1") is None
     assert cards.get("d") == "D"
+
+
+class Database:
+    """Reads that wait until the test lets them answer, counted."""
+
+    def __init__(self) -> None:
+        self.reads = 0
+        self.answer = "v1"
+        self.gate = asyncio.Event()
+
+    async def read(self) -> str:
+        self.reads += 1
+        answer = self.answer
+        await self.gate.wait()
+        if answer == "boom":
+            raise ConnectionError("the database went away")
+        return answer
+
+
+def test_readers_that_miss_together_share_one_read() -> None:
+    async def scenario() -> tuple[list[str | None], int, str | None]:
+        _, cache, _ = _cache()
+        database = Database()
+        readers = [asyncio.ensure_future(cache.load("a", database.read)) for _ in range(32)]
+        await asyncio.sleep(0)
+        database.gate.set()
+        return await asyncio.gather(*readers), database.reads, cache.get("a")
+
+    values, reads, cached = asyncio.run(scenario())
+    assert values == ["v1"] * 32 and reads == 1 and cached == "v1"
+
+
+def test_a_reader_that_asks_after_a_change_does_not_join_a_read_begun_before_it() -> None:
+    async def scenario() -> tuple[str | None, str | None, int, str | None]:
+        freshness, cache, _ = _cache()
+        database = Database()
+        before = asyncio.ensure_future(cache.load("a", database.read))
+        for _ in range(3):  # its read has begun
+            await asyncio.sleep(0)
+        freshness.changed(Topic.CARD, "a")  # v2 is written somewhere while v1 is being read
+        database.answer = "v2"
+        after = asyncio.ensure_future(cache.load("a", database.read))
+        await asyncio.sleep(0)
+        database.gate.set()
+        return await before, await after, database.reads, cache.get("a")
+
+    before, after, reads, cached = asyncio.run(scenario())
+    assert (before, after, reads) == ("v1", "v2", 2)
+    assert cached == "v2"  # the read that the change raced was not kept
+
+
+def test_a_failed_shared_read_fails_every_reader_and_the_next_one_reads_again() -> None:
+    async def scenario() -> tuple[list[object], str | None, int]:
+        _, cache, _ = _cache()
+        database = Database()
+        database.answer = "boom"
+        readers = [asyncio.ensure_future(cache.load("a", database.read)) for _ in range(3)]
+        leaving = asyncio.ensure_future(cache.load("a", database.read))
+        await asyncio.sleep(0)
+        leaving.cancel()  # one reader gives up: the others still get their answer
+        database.gate.set()
+        outcomes = await asyncio.gather(*readers, return_exceptions=True)
+        database.answer = "v1"
+        return (
+            [type(o).__name__ for o in outcomes],
+            await cache.load("a", database.read),
+            (database.reads),
+        )
+
+    outcomes, retried, reads = asyncio.run(scenario())
+    assert outcomes == ["ConnectionError"] * 3
+    assert retried == "v1" and reads == 2

@@ -250,3 +250,21 @@ def test_the_summary_never_goes_back_to_an_older_version_nor_revives_a_deleted_c
     assert late is None and on_deleted is None
     assert after["latest_version"] == 3 and after["risk_rating"] == before["risk_rating"]
     assert after["revision"] != before["revision"]  # readers re-read after a lost race
+
+
+def test_readers_of_a_card_nobody_holds_share_one_read(settings: Settings, card_name: str) -> None:
+    """What a cache entry expiring under load costs: one read, not one per request."""
+
+    async def scenario() -> list[tuple[str, str]]:
+        async with services_with_log(settings) as (services, _):
+            await services.cards.create_card(card_name, CONTENT, EDITOR)
+        async with services_with_log(settings) as (services, log):  # cold caches
+
+            async def read() -> int:
+                card = await services.cards.require_card(card_name)
+                return (await services.cards.latest_version(card)).number
+
+            assert await asyncio.gather(*(read() for _ in range(16))) == [1] * 16
+            return list(log.commands)
+
+    assert run_async(scenario()) == [("find", "cards"), ("find", "card_versions")]

@@ -58,12 +58,7 @@ class ApiKeyService:
         key_id, _, secret = rest.partition("_")
         if prefix != KEY_PREFIX or not key_id or not secret:
             raise UnauthenticatedError("invalid API key")
-        found = self._keys.get(key_id)
-        if found is None:
-            ticket = self._keys.ticket()
-            found = await self._repository.find_with_hash(key_id)
-            if found is not None:
-                self._keys.put(key_id, found, ticket)
+        found = await self._keys.load(key_id, lambda: self._repository.find_with_hash(key_id))
         if found is None or not hmac.compare_digest(found[1], _hash_secret(secret)):
             raise UnauthenticatedError("invalid API key")
         key = found[0]

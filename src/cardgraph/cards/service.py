@@ -51,6 +51,7 @@ from cardgraph.events.models import CardEvent, CardEventKind
 from cardgraph.events.publisher import EventPublisher
 from cardgraph.lru import LruCache
 from cardgraph.pagination import Page, decode_cursor, encode_cursor
+from cardgraph.shared_reads import SharedReads
 
 # Writers without expectedVersion retry a lost race; this bounds pathological contention.
 MAX_WRITE_ATTEMPTS = 200
@@ -88,6 +89,9 @@ class CardService:
         # status bumps the card's revision: a version read under one revision stays true for
         # every reader holding that revision, in any process.
         self._versions: LruCache[tuple[str, int, int], CardVersion] = LruCache(CACHED_VERSIONS)
+        # Readers of a version nobody holds yet (a new revision) share one read of it.
+        self._latest_reads: SharedReads[tuple[str, int, int], CardVersion] = SharedReads()
+        self._version_reads: SharedReads[tuple[str, int, int], CardVersion | None] = SharedReads()
         # Held only while a write is under way: idle cards cost nothing.
         self._writers: weakref.WeakValueDictionary[str, asyncio.Lock] = (
             weakref.WeakValueDictionary()
@@ -336,14 +340,7 @@ class CardService:
 
     async def find_card(self, name: str) -> Card | None:
         """The live card called `name`, if any (from memory while change events are heard)."""
-        card = self._cards.get(name)
-        if card is not None:
-            return card
-        ticket = self._cards.ticket()
-        card = await self._repository.find_card(name)
-        if card is not None:
-            self._cards.put(name, card, ticket)
-        return card
+        return await self._cards.load(name, lambda: self._repository.find_card(name))
 
     async def require_card(self, name: str) -> Card:
         """The live card called `name`, or NOT_FOUND."""
@@ -358,7 +355,7 @@ class CardService:
         if cached is not None:
             return cached
         key = (card.id, card.latest_version, card.revision)
-        version = await self._current_version(card)
+        version = await self._latest_reads.read(key, lambda: self._current_version(card))
         if version.number == card.latest_version:
             self._versions.put(key, version)
         return version
@@ -409,7 +406,9 @@ class CardService:
         cached = self._versions.get(key)
         if cached is not None:
             return cached
-        version = await self._repository.get_version(card, number)
+        version = await self._version_reads.read(
+            key, lambda: self._repository.get_version(card, number)
+        )
         if version is not None:
             self._versions.put(key, version)
         return version
@@ -442,11 +441,9 @@ class CardService:
             if sort.field.value != "name":
                 after_key[0] = datetime.fromisoformat(after_key[0])
         page_key = repr((card_filter, sort, after_key, first))
-        found = self._card_pages.get(page_key)
-        if found is None:
-            ticket = self._card_pages.ticket()
-            found = await self._repository.list_cards(card_filter, sort, after_key, first + 1)
-            self._card_pages.put(page_key, found, ticket)
+        found = await self._card_pages.load(
+            page_key, lambda: self._repository.list_cards(card_filter, sort, after_key, first + 1)
+        )
         return Page(
             items=[(c, _card_cursor(c, sort)) for c in found[:first]],
             has_next_page=len(found) > first,
@@ -454,13 +451,9 @@ class CardService:
         )
 
     async def _count_cards(self, card_filter: CardFilter) -> int:
-        key = repr(card_filter)
-        count = self._card_counts.get(key)
-        if count is None:
-            ticket = self._card_counts.ticket()
-            count = await self._repository.count_cards(card_filter)
-            self._card_counts.put(key, count, ticket)
-        return count
+        return await self._card_counts.load(
+            repr(card_filter), lambda: self._repository.count_cards(card_filter)
+        )
 
     async def _announce(
         self, kind: CardEventKind, version: CardVersion, job_id: str | None = None

@@ -7,7 +7,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Generic, TypeVar
+
+from cardgraph.shared_reads import retrieve_outcome
 
 RequestT = TypeVar("RequestT")
 ResultT = TypeVar("ResultT")
@@ -49,7 +51,7 @@ class WriteQueue(Generic[RequestT, ResultT]):
             request, asyncio.get_running_loop().create_future()
         )
         # An outcome nobody awaits any more (its caller left) is still retrieved: no warning.
-        pending.result.add_done_callback(_retrieve)
+        pending.result.add_done_callback(retrieve_outcome)
         self._queued.setdefault(key, []).append(pending)
         if key not in self._flushers:
             self._flushers[key] = asyncio.create_task(self._flush(key))
@@ -74,8 +76,3 @@ class WriteQueue(Generic[RequestT, ResultT]):
             raise
         finally:
             self._flushers.pop(key, None)
-
-
-def _retrieve(future: asyncio.Future[Any]) -> None:
-    if not future.cancelled():
-        future.exception()

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from enum import StrEnum
-from typing import Generic, TypeVar
+from typing import Generic, TypeVar, overload
 
 from cardgraph.lru import LruCache
+from cardgraph.shared_reads import SharedReads
 
 V = TypeVar("V")
 
@@ -97,6 +98,7 @@ class FreshCache(Generic[V]):
         self.topic = topic
         self._freshness = freshness
         self._entries: LruCache[str, tuple[float, V]] = LruCache(capacity)
+        self._reads: SharedReads[tuple[str, int], V | None] = SharedReads()
         freshness.register(self)
 
     def get(self, key: str) -> V | None:
@@ -111,6 +113,28 @@ class FreshCache(Generic[V]):
         if freshness.clock() - stored_at > freshness.max_age_s:
             self._entries.pop(key)
             return None
+        return value
+
+    @overload
+    async def load(self, key: str, read: Callable[[], Awaitable[V]]) -> V: ...
+
+    @overload
+    async def load(self, key: str, read: Callable[[], Awaitable[V | None]]) -> V | None: ...
+
+    async def load(self, key: str, read: Callable[[], Awaitable[V | None]]) -> V | None:
+        """The cached value, else what `read` finds in the database (cached unless None).
+
+        Readers that miss together share one read, as long as no change was heard since it
+        began (its ticket is theirs): when a busy entry expires, one read goes out, not one per
+        request.
+        """
+        value = self.get(key)
+        if value is not None:
+            return value
+        ticket = self.ticket()
+        value = await self._reads.read((key, ticket), read)
+        if value is not None:
+            self.put(key, value, ticket)
         return value
 
     def ticket(self) -> int:
