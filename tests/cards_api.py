@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import random
+import time
 from typing import Any
 
 from tests.servers import GraphQLClient
@@ -84,3 +86,53 @@ def expected_chain(versions: list[dict[str, Any]]) -> list[str]:
         previous = hashlib.sha256((previous + version["contentSha256"]).encode()).hexdigest()
         chain.append(previous)
     return chain
+
+
+ALL_VERSIONS = """query($n: String!, $after: String) { card(name: $n) {
+  versions(first: 100, after: $after) { pageInfo { hasNextPage endCursor }
+    edges { node { number contentSha256 chainSha256 previousSha256 } } } } }"""
+
+
+def write_updates(api_url: str, key: str, name: str, writer: int, updates: int) -> list[str]:
+    """Make `updates` changes; odd writers pass expectedVersion and retry after a CONFLICT."""
+    client = GraphQLClient(api_url, key)
+    outcomes = []
+    try:
+        for update in range(updates):
+            content = {
+                "additional_information": {
+                    "custom_details": {"writer": str(writer), "update": str(update)}
+                }
+            }
+            while True:
+                expected = None
+                if writer % 2:
+                    data = client.data(
+                        "query($n: String!) { card(name: $n) { latestVersion { number } } }",
+                        {"n": name},
+                    )
+                    expected = data["card"]["latestVersion"]["number"]
+                body = client.execute(
+                    UPDATE_CONTENT,
+                    {"input": {"name": name, "contentJson": content, "expectedVersion": expected}},
+                )
+                outcome = body["errors"][0]["extensions"]["code"] if "errors" in body else "OK"
+                outcomes.append(outcome)
+                if outcome != "CONFLICT":
+                    break
+                time.sleep(random.uniform(0, 0.05))  # a polite client backs off, then retries
+    finally:
+        client.close()
+    return outcomes
+
+
+def all_versions(client: GraphQLClient, name: str) -> list[dict[str, Any]]:
+    """Every version of a card, oldest first, page by page."""
+    versions: list[dict[str, Any]] = []
+    after = None
+    while True:
+        page = client.data(ALL_VERSIONS, {"n": name, "after": after})["card"]["versions"]
+        versions += [edge["node"] for edge in page["edges"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            return versions
+        after = page["pageInfo"]["endCursor"]

@@ -1,15 +1,24 @@
 """Version reads are cached per card revision; writes through one API process are visible
-through another at once."""
+through another at once, and writers in two processes never lose or duplicate a version."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from cardgraph.access.models import Role
 from cardgraph.settings import Settings
-from tests.cards_api import DELETE, create_card, set_status, update_content
+from tests.cards_api import (
+    DELETE,
+    all_versions,
+    create_card,
+    expected_chain,
+    set_status,
+    update_content,
+    write_updates,
+)
 from tests.servers import GraphQLClient, running_api
 
 READ = """query($n: String!) { card(name: $n) {
@@ -140,3 +149,42 @@ def test_listed_pages_follow_changes_made_through_another_process(
     assert page["edges"][0]["node"]["status"] == "PENDING_REVIEW"
     admin.data(DELETE, {"name": f"{card_name}-b"})
     assert other.data(listing, {"n": card_name})["cards"]["totalCount"] == 1
+
+
+def test_writers_in_two_processes_never_lose_or_duplicate_a_version(
+    api_url: str,
+    second_api: str,
+    keys: dict[Role, str],
+    editor: GraphQLClient,
+    card_name: str,
+) -> None:
+    """Each process batches its own writers; the two race, and the unique indexes settle it."""
+    create_card(editor, card_name, {})
+    urls = [api_url] * 4 + [second_api] * 4  # two blind and two careful writers in each
+    with ThreadPoolExecutor(max_workers=len(urls)) as pool:
+        results = list(
+            pool.map(
+                lambda w: write_updates(urls[w], keys[Role.EDITOR], card_name, w, 10),
+                range(len(urls)),
+            )
+        )
+    blind = [o for w, r in enumerate(results) if w % 2 == 0 for o in r]
+    careful = [o for w, r in enumerate(results) if w % 2 for o in r]
+    assert set(blind) == {"OK"}
+    assert set(careful) <= {"OK", "CONFLICT"}
+    written = blind.count("OK") + careful.count("OK")
+    assert written == len(urls) * 10
+    versions = all_versions(editor, card_name)
+    assert [v["number"] for v in versions] == list(range(1, written + 2))
+    assert [v["chainSha256"] for v in versions] == expected_chain(versions)
+    verified = editor.data(
+        """query($n: String!) { verifyCard(name: $n) {
+          valid versionsChecked auditEventsChecked firstInvalidAuditEvent } }""",
+        {"n": card_name},
+    )["verifyCard"]
+    assert verified == {
+        "valid": True,
+        "versionsChecked": written + 1,
+        "auditEventsChecked": written + 1,  # createCard, then one event per version
+        "firstInvalidAuditEvent": None,
+    }
