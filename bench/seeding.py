@@ -11,6 +11,7 @@ from typing import Any
 import redis.asyncio as aioredis
 
 from cardgraph.access.models import Principal, Role
+from cardgraph.cards.content import canonical_json
 from cardgraph.cards.content_changes import new_version
 from cardgraph.cards.models import CardStatus, CardVersion, VersionSource
 from cardgraph.cards.repository import CardRepository
@@ -69,7 +70,7 @@ async def grow_history(
             card.id,
             name,
             number,
-            {"model_overview": {"model_version": number}},
+            canonical_json({"model_overview": {"model_version": number}}),
             CardStatus.DRAFT,
             previous,
             SEEDER,

@@ -6,6 +6,7 @@ import hashlib
 import json
 import random
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from tests.servers import GraphQLClient
@@ -136,3 +137,38 @@ def all_versions(client: GraphQLClient, name: str) -> list[dict[str, Any]]:
         if not page["pageInfo"]["hasNextPage"]:
             return versions
         after = page["pageInfo"]["endCursor"]
+
+
+def write_concurrently(urls: list[str], key: str, name: str, updates: int) -> list[list[str]]:
+    """Writer `w` makes `updates` changes through `urls[w]`, all writers at once."""
+    with ThreadPoolExecutor(max_workers=len(urls)) as pool:
+        return list(
+            pool.map(lambda w: write_updates(urls[w], key, name, w, updates), range(len(urls)))
+        )
+
+
+def check_concurrent_writes(
+    client: GraphQLClient, name: str, results: list[list[str]], updates: int
+) -> None:
+    """Every change of `write_concurrently` made exactly one version, in one unbroken chain,
+    with one audit event each, and the card verifies."""
+    blind = [o for w, r in enumerate(results) if w % 2 == 0 for o in r]
+    careful = [o for w, r in enumerate(results) if w % 2 for o in r]
+    assert set(blind) == {"OK"}  # no expectedVersion: never an error
+    assert set(careful) <= {"OK", "CONFLICT"}  # stale expectedVersion: only CONFLICT
+    written = blind.count("OK") + careful.count("OK")
+    assert written == len(results) * updates  # careful writers retry until theirs goes in
+    versions = all_versions(client, name)
+    assert [v["number"] for v in versions] == list(range(1, written + 2))
+    assert [v["chainSha256"] for v in versions] == expected_chain(versions)
+    verified = client.data(
+        """query($n: String!) { verifyCard(name: $n) {
+          valid versionsChecked auditEventsChecked firstInvalidAuditEvent } }""",
+        {"n": name},
+    )["verifyCard"]
+    assert verified == {
+        "valid": True,
+        "versionsChecked": written + 1,
+        "auditEventsChecked": written + 1,  # createCard, then one event per version
+        "firstInvalidAuditEvent": None,
+    }

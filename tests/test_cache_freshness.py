@@ -4,7 +4,6 @@ through another at once, and writers in two processes never lose or duplicate a 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -12,12 +11,11 @@ from cardgraph.access.models import Role
 from cardgraph.settings import Settings
 from tests.cards_api import (
     DELETE,
-    all_versions,
+    check_concurrent_writes,
     create_card,
-    expected_chain,
     set_status,
     update_content,
-    write_updates,
+    write_concurrently,
 )
 from tests.servers import GraphQLClient, running_api
 
@@ -161,30 +159,5 @@ def test_writers_in_two_processes_never_lose_or_duplicate_a_version(
     """Each process batches its own writers; the two race, and the unique indexes settle it."""
     create_card(editor, card_name, {})
     urls = [api_url] * 4 + [second_api] * 4  # two blind and two careful writers in each
-    with ThreadPoolExecutor(max_workers=len(urls)) as pool:
-        results = list(
-            pool.map(
-                lambda w: write_updates(urls[w], keys[Role.EDITOR], card_name, w, 10),
-                range(len(urls)),
-            )
-        )
-    blind = [o for w, r in enumerate(results) if w % 2 == 0 for o in r]
-    careful = [o for w, r in enumerate(results) if w % 2 for o in r]
-    assert set(blind) == {"OK"}
-    assert set(careful) <= {"OK", "CONFLICT"}
-    written = blind.count("OK") + careful.count("OK")
-    assert written == len(urls) * 10
-    versions = all_versions(editor, card_name)
-    assert [v["number"] for v in versions] == list(range(1, written + 2))
-    assert [v["chainSha256"] for v in versions] == expected_chain(versions)
-    verified = editor.data(
-        """query($n: String!) { verifyCard(name: $n) {
-          valid versionsChecked auditEventsChecked firstInvalidAuditEvent } }""",
-        {"n": card_name},
-    )["verifyCard"]
-    assert verified == {
-        "valid": True,
-        "versionsChecked": written + 1,
-        "auditEventsChecked": written + 1,  # createCard, then one event per version
-        "firstInvalidAuditEvent": None,
-    }
+    results = write_concurrently(urls, keys[Role.EDITOR], card_name, 10)
+    check_concurrent_writes(editor, card_name, results, 10)

@@ -9,6 +9,7 @@ from typing import Any
 
 from cardgraph.access.models import Principal, Role
 from cardgraph.audit import context as audit_context
+from cardgraph.cards.content import canonical_json
 from cardgraph.cards.content_changes import new_version
 from cardgraph.cards.models import Card, CardStatus, CardVersion, VersionSource
 from cardgraph.cards.repository import CardRepository
@@ -180,7 +181,7 @@ def test_a_batch_refused_midway_keeps_what_went_in_and_replans_the_rest(
                 card.id,
                 card_name,
                 2,
-                _content("x"),
+                canonical_json(_content("x")),
                 CardStatus.DRAFT,
                 first.chain_sha256,
                 EDITOR,
@@ -191,7 +192,7 @@ def test_a_batch_refused_midway_keeps_what_went_in_and_replans_the_rest(
                 card.id,
                 card_name,
                 3,
-                _content("theirs"),
+                canonical_json(_content("theirs")),
                 CardStatus.DRAFT,
                 ours.chain_sha256,
                 EDITOR,

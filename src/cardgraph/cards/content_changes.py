@@ -10,7 +10,7 @@ from typing import Any
 from cardgraph.access.models import Principal
 from cardgraph.audit.models import AuditEvent
 from cardgraph.audit.service import audit_event
-from cardgraph.cards.content import canonical_json, chain_sha256, sha256_hex
+from cardgraph.cards.content import chain_sha256, sha256_hex
 from cardgraph.cards.models import CardStatus, CardVersion, StatusChange, VersionSource
 from cardgraph.cards.write_queue import Pending
 from cardgraph.errors import ArchivedError, ConflictError
@@ -20,7 +20,8 @@ from cardgraph.errors import ArchivedError, ConflictError
 class ContentChange:
     """One request for new content, validated, waiting for its card's next write."""
 
-    content: dict[str, Any]
+    # Canonical JSON of the validated content, and its hash: computed once per request.
+    content_json: str
     content_sha256: str
     actor: Principal
     expected_version: int | None
@@ -51,7 +52,7 @@ def new_version(
     card_id: str,
     name: str,
     number: int,
-    content: dict[str, Any],
+    content_json: str,
     status: CardStatus,
     previous_chain: str | None,
     actor: Principal,
@@ -59,15 +60,15 @@ def new_version(
     source: VersionSource,
     job_id: str | None = None,
 ) -> CardVersion:
-    """A version of `content` chained after `previous_chain` (None for version 1)."""
-    text = canonical_json(content)
-    content_sha = sha256_hex(text)
+    """A version of canonical `content_json` chained after `previous_chain` (None for
+    version 1)."""
+    content_sha = sha256_hex(content_json)
     return CardVersion(
         card_id=card_id,
         card_name=name,
         number=number,
         status=status,
-        content_json=text,
+        content_json=content_json,
         content_sha256=content_sha,
         chain_sha256=chain_sha256(previous_chain, content_sha),
         previous_chain_sha256=previous_chain,
@@ -102,14 +103,14 @@ def plan_content(
     unchanged = latest.content_sha256 == change.content_sha256
     details: dict[str, Any] = {"source": change.source.value, "job": change.job_id}
     if unchanged:
-        details = {"source": change.source.value, "unchanged": True, "job": change.job_id}
+        details["unchanged"] = True
         version = latest
     else:
         version = new_version(
             card_id,
             name,
             latest.number + 1,
-            change.content,
+            change.content_json,
             CardStatus.DRAFT,
             latest.chain_sha256,
             change.actor,

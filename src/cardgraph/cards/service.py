@@ -123,7 +123,9 @@ class CardService:
             check_approval_policy(normalised)
         now = self._clock()
         card_id = uuid.uuid4().hex
-        version = new_version(card_id, name, 1, normalised, status, None, actor, now, source)
+        version = new_version(
+            card_id, name, 1, canonical_json(normalised), status, None, actor, now, source
+        )
         # The version goes in first under a fresh card id; the card document (unique live
         # name) then makes it visible, so a lost race or a crash never shows half a card.
         await self._repository.insert_versions([version])
@@ -167,10 +169,10 @@ class CardService:
     ) -> CardVersion:
         """Make version N+1 with new content (DRAFT); identical content returns version N."""
         actor.require(Role.EDITOR, "changing card content")
-        normalised = validate_content(content)
+        content_json = canonical_json(validate_content(content))
         change = ContentChange(
-            content=normalised,
-            content_sha256=sha256_hex(canonical_json(normalised)),
+            content_json=content_json,
+            content_sha256=sha256_hex(content_json),
             actor=actor,
             expected_version=expected_version,
             source=source,
