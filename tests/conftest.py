@@ -17,6 +17,7 @@ from cardgraph.access.models import Role
 from cardgraph.cli import issue_api_key
 from cardgraph.embedded import EmbeddedServer, free_port, start_mongodb, start_redis
 from cardgraph.settings import Settings
+from cardgraph.storage.mongo import create_async_client, ensure_indexes
 from tests.servers import GraphQLClient, run_async, running_app
 from tests.workers import WorkerProcess
 
@@ -57,9 +58,9 @@ def settings(
     moto_url: str,
     tmp_path_factory: Any,
 ) -> Settings:
-    """Settings pointing at the session's servers."""
+    """Settings pointing at the session's servers, whose database has every index."""
     data_dir: Path = tmp_path_factory.mktemp("cardgraph")
-    return Settings(
+    settings = Settings(
         mongodb_url=mongodb_server.url,
         redis_url=redis_server.url,
         mongodb_database="cardgraph_test",
@@ -74,6 +75,17 @@ def settings(
         s3_buckets=("metrics",),
         package_auto_create_cards=True,
     )
+    # As the API and workers do at start: tests using services alone rely on them too.
+    run_async(_ensure_indexes(settings))
+    return settings
+
+
+async def _ensure_indexes(settings: Settings) -> None:
+    client = create_async_client(settings)
+    try:
+        await ensure_indexes(client[settings.mongodb_database])
+    finally:
+        await client.close()
 
 
 @pytest.fixture(scope="session")

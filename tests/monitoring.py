@@ -24,6 +24,8 @@ class CommandLog(monitoring.CommandListener):
     def started(self, event: monitoring.CommandStartedEvent) -> None:
         """Record one round trip."""
         target = event.command.get(event.command_name)
+        if event.command_name == "bulkWrite":
+            target = _bulk_operations(event.command)
         self.commands.append((event.command_name, target if isinstance(target, str) else ""))
         self.documents.append(dict(event.command))
 
@@ -32,6 +34,16 @@ class CommandLog(monitoring.CommandListener):
 
     def failed(self, event: monitoring.CommandFailedEvent) -> None:
         """Nothing to record."""
+
+
+def _bulk_operations(command: Any) -> str:
+    """A bulkWrite's operations in order, as "insert card_versions, update cards, ..."."""
+    namespaces = [info["ns"].split(".", 1)[1] for info in command["nsInfo"]]
+    described = []
+    for operation in command["ops"]:
+        kind = next(k for k in ("insert", "update", "delete") if k in operation)
+        described.append(f"{kind} {namespaces[operation[kind]]}")
+    return ", ".join(described)
 
 
 @asynccontextmanager

@@ -7,6 +7,8 @@ import asyncio
 import dataclasses
 from typing import Any
 
+import pytest
+
 from cardgraph.access.models import Principal, Role
 from cardgraph.audit import context as audit_context
 from cardgraph.cards.content import canonical_json
@@ -27,9 +29,25 @@ CONTENT: dict[str, Any] = {
 }
 
 
-def test_a_version_write_costs_three_round_trips_and_a_warm_read_none(
-    settings: Settings, keys: dict[Role, str], card_name: str
+ONE_WRITE = ("bulkWrite", "insert card_versions, update cards, insert audit_events")
+ONE_PER_COLLECTION = [("insert", "card_versions"), ("update", "cards"), ("insert", "audit_events")]
+
+
+@pytest.mark.parametrize(
+    ("bulk_write", "expected"),
+    [(True, [ONE_WRITE]), (False, ONE_PER_COLLECTION)],
+    ids=["one bulkWrite", "one command per collection"],
+)
+def test_a_version_write_costs_one_round_trip_and_a_warm_read_none(
+    settings: Settings,
+    keys: dict[Role, str],
+    card_name: str,
+    bulk_write: bool,
+    expected: list[tuple[str, str]],
 ) -> None:
+    """With bulkWrite (MongoDB 8.0+) a version write is one round trip; without, three."""
+    settings = settings.model_copy(update={"mongodb_bulk_write": bulk_write})
+
     async def scenario() -> dict[str, list[tuple[str, str]]]:
         costs: dict[str, list[tuple[str, str]]] = {}
         async with services_with_log(settings) as (services, log):
@@ -61,12 +79,9 @@ def test_a_version_write_costs_three_round_trips_and_a_warm_read_none(
     assert costs["authenticate again"] == []
     assert costs["find card"] == []
     assert costs["read latest"] == []
-    for number in range(2, 5):
-        assert costs[f"write {number}"] == [
-            ("insert", "card_versions"),
-            ("update", "cards"),
-            ("insert", "audit_events"),
-        ], costs
+    # The first bulkWrite of a process asks the server whether it takes one.
+    assert costs["write 2"] == ([("hello", "")] if bulk_write else []) + expected, costs
+    assert costs["write 3"] == costs["write 4"] == expected, costs
 
 
 def test_latest_versions_of_a_listed_page_take_one_query(
@@ -116,7 +131,7 @@ def _audited(db: Any, name: str) -> dict[int, list[str | None]]:
     return found
 
 
-def test_concurrent_writes_of_one_card_share_three_round_trips(
+def test_concurrent_writes_of_one_card_share_one_round_trip(
     settings: Settings, db: Any, card_name: str
 ) -> None:
     async def scenario() -> tuple[list[CardVersion | str], list[tuple[str, str]], bool]:
@@ -135,10 +150,12 @@ def test_concurrent_writes_of_one_card_share_three_round_trips(
     assert [v.content for v in written if isinstance(v, CardVersion)] == [
         _content(f"c{i}") for i in range(8)
     ]
+    eight_versions_then_the_summary_then_eight_events = ", ".join(
+        ["insert card_versions"] * 8 + ["update cards"] + ["insert audit_events"] * 8
+    )
     assert commands == [
-        ("insert", "card_versions"),
-        ("update", "cards"),
-        ("insert", "audit_events"),
+        ("hello", ""),
+        ("bulkWrite", eight_versions_then_the_summary_then_eight_events),
     ]
     assert valid
     # Each event names the request that asked for it, not the one whose task wrote the batch.
@@ -269,3 +286,39 @@ def test_readers_of_a_card_nobody_holds_share_one_read(settings: Settings, card_
             return list(log.commands)
 
     assert run_async(scenario()) == [("find", "cards"), ("find", "card_versions")]
+
+
+def test_a_stale_audit_head_costs_a_write_its_audit_insert_alone(
+    settings: Settings, db: Any, card_name: str
+) -> None:
+    """Another process appended to the card's audit chain since this one last did: the
+    versions and summary of the bulkWrite stand, and the event goes after the real head."""
+
+    async def scenario() -> tuple[list[tuple[str, str]], int, bool]:
+        async with (
+            services_with_log(settings) as (ours, log),
+            services_with_log(settings) as (theirs, _),
+        ):
+            await ours.cards.create_card(card_name, CONTENT, EDITOR)
+            await ours.cards.update_content(card_name, _content("ours"), EDITOR)
+            await theirs.cards.update_content(card_name, _content("theirs"), EDITOR)
+            await asyncio.sleep(0.05)  # their event reaches our hub
+            del log.commands[:]
+            written = await ours.cards.update_content(card_name, _content("ours again"), EDITOR)
+            commands = list(log.commands)
+            chain = await ours.audit.check_chain(card_name)
+            return commands, written.number, chain.first_invalid_sequence is None
+
+    commands, number, valid = run_async(scenario())
+    assert number == 4
+    assert commands == [
+        ("find", "cards"),  # their event emptied our cached summary
+        ("find", "card_versions"),
+        ONE_WRITE,
+        ("find", "audit_events"),
+        ("insert", "audit_events"),
+    ]
+    assert valid
+    assert db.cards.find_one({"live_name": card_name})["latest_version"] == 4
+    events = db.audit_events.find({"chain": card_name}).sort("sequence", 1)
+    assert [(e["sequence"], e["version"]) for e in events] == [(1, 1), (2, 2), (3, 3), (4, 4)]

@@ -34,6 +34,7 @@ from cardgraph.packages.service import PackageService
 from cardgraph.rendering.service import ArtifactWriter, PdfExport
 from cardgraph.settings import Settings
 from cardgraph.storage.mongo import Document
+from cardgraph.storage.ordered_writes import OrderedWrites
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +75,7 @@ def build_services(
         audit=audit,
         events=events,
         freshness=freshness,
+        writes=OrderedWrites(mongo) if settings.mongodb_bulk_write else None,
         high_risk_policy=settings.policy_high_risk_needs_evidence,
     )
     jobs_repository = JobRepository(db)

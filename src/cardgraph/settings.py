@@ -28,6 +28,11 @@ class Settings(BaseSettings):
     mongodb_timeout_ms: int = Field(
         5000, ge=100, description="Server selection and connect timeout for MongoDB (ms)."
     )
+    mongodb_bulk_write: bool = Field(
+        True,
+        description="Send a content write (versions, summary, audit) as one bulkWrite when the "
+        "server takes it (MongoDB 8.0+); false sends one command per collection.",
+    )
     redis_url: str | None = Field(
         None, description="Redis URL; unset means `cardgraph dev` starts an embedded Valkey."
     )

@@ -8,7 +8,7 @@ import random
 from collections.abc import AsyncIterator
 from typing import Any
 
-from pymongo import ASCENDING, DESCENDING
+from pymongo import ASCENDING, DESCENDING, InsertOne
 from pymongo.asynchronous.database import AsyncDatabase
 
 from cardgraph.audit.models import AuditEvent, event_hash
@@ -35,30 +35,43 @@ class AuditRepository:
     async def append(self, events: list[AuditEvent]) -> list[AuditEvent]:
         """Add events of one chain at its end, in order, in one insert (retrying the ones
         another append beat to their sequence numbers)."""
-        chain = events[0].chain
-        if any(event.chain != chain for event in events):
-            raise ValueError("one append, one chain")
         appended: list[AuditEvent] = []
         for attempt in range(1, MAX_APPEND_ATTEMPTS + 1):
-            head = self._heads.get(chain)
-            if head is None:
-                head = await self._read_head(chain)
-            chained = _chained(events[len(appended) :], head)
+            chained = await self.chain_next(events[len(appended) :])
             inserted = await insert_in_order(self._events, [_document(e) for e in chained])
             appended += chained[:inserted]
+            self.appended(chained, inserted)
             if inserted == len(chained):
-                self._heads.put(chain, (chained[-1].sequence, chained[-1].event_sha256))
                 return appended
             # Another append took a sequence number: the events before it are in, the rest go
             # after the new head. Back off a little and re-read.
-            self._heads.pop(chain)
             if attempt > 1:
                 await asyncio.sleep(random.uniform(0, 0.002 * attempt))  # noqa: S311
-        raise ConflictError(f"the audit chain {chain!r} is too busy; try again")
+        raise ConflictError(f"the audit chain {events[0].chain!r} is too busy; try again")
 
-    async def _read_head(self, chain: str) -> tuple[int, str]:
-        last = await self._events.find_one({"chain": chain}, sort=[("sequence", DESCENDING)])
-        return (last["sequence"], last["event_sha256"]) if last else (0, GENESIS_SHA256)
+    async def chain_next(self, events: list[AuditEvent]) -> list[AuditEvent]:
+        """Events of one chain numbered and hashed after its head as this process knows it
+        (reading it when unknown): their insert fails on the unique index if it is stale."""
+        chain = events[0].chain
+        if any(event.chain != chain for event in events):
+            raise ValueError("one append, one chain")
+        head = self._heads.get(chain)
+        if head is None:
+            last = await self._events.find_one({"chain": chain}, sort=[("sequence", DESCENDING)])
+            head = (last["sequence"], last["event_sha256"]) if last else (0, GENESIS_SHA256)
+        return _chained(events, head)
+
+    def insert_operations(self, chained: list[AuditEvent]) -> list[InsertOne[Document]]:
+        """The inserts of chained events, for a write across collections."""
+        return [InsertOne(_document(e), namespace=self._events.full_name) for e in chained]
+
+    def appended(self, chained: list[AuditEvent], inserted: int) -> None:
+        """Note that the first `inserted` chained events went in (all, or a stale head)."""
+        chain = chained[0].chain
+        if inserted == len(chained):
+            self._heads.put(chain, (chained[-1].sequence, chained[-1].event_sha256))
+        else:
+            self._heads.pop(chain)
 
     async def page(
         self, card_name: str | None, before_id: str | None, limit: int

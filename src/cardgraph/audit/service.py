@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from pymongo import InsertOne
+
 from cardgraph.access.models import Principal, Role
 from cardgraph.audit import context
 from cardgraph.audit.models import SYSTEM_CHAIN, AuditEvent, event_hash
@@ -12,6 +14,7 @@ from cardgraph.audit.repository import AuditRepository
 from cardgraph.cards.content import GENESIS_SHA256
 from cardgraph.clock import utc_now_ms
 from cardgraph.pagination import Page, decode_cursor, encode_cursor
+from cardgraph.storage.mongo import Document
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,6 +23,14 @@ class ChainCheck:
 
     events: int
     first_invalid_sequence: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedAppend:
+    """Audit events chained after the head this process knows, and their inserts."""
+
+    events: list[AuditEvent]
+    operations: list[InsertOne[Document]]
 
 
 class AuditLog:
@@ -55,6 +66,19 @@ class AuditLog:
     async def record_all(self, events: list[AuditEvent]) -> list[AuditEvent]:
         """Append events of one chain, in order, in one write (a batch of card writes)."""
         return await self._repository.append(events)
+
+    async def prepare_all(self, events: list[AuditEvent]) -> PreparedAppend:
+        """Events of one chain numbered and hashed after its head, with their inserts, to
+        write along with other changes; `settle` then says how many went in."""
+        chained = await self._repository.chain_next(events)
+        return PreparedAppend(chained, self._repository.insert_operations(chained))
+
+    async def settle(self, prepared: PreparedAppend, inserted: int) -> None:
+        """After the first `inserted` prepared events went in: append the rest (another
+        process had moved the chain's head on)."""
+        self._repository.appended(prepared.events, inserted)
+        if inserted < len(prepared.events):
+            await self._repository.append(prepared.events[inserted:])
 
     async def page(
         self, actor: Principal, card_name: str | None, first: int, after: str | None

@@ -5,10 +5,11 @@ from __future__ import annotations
 import dataclasses
 import re
 import secrets
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from pymongo import ASCENDING, DESCENDING
+from pymongo import ASCENDING, DESCENDING, InsertOne, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
@@ -24,6 +25,45 @@ from cardgraph.cards.models import (
 from cardgraph.storage.mongo import CARD_VERSIONS, CARDS, Document, insert_in_order
 
 
+@dataclass(frozen=True, slots=True)
+class SummaryChange:
+    """An update pointing a card's summary at a version, and the summary it sets if it wins."""
+
+    update: list[Document]
+    card: Card
+
+
+def summary_change(
+    card: Card, version: CardVersion, risk: str | None, group: str | None, updated_at: datetime
+) -> SummaryChange:
+    """The summary update for a new latest `version`: one update on `_id` alone, whose
+    fields each keep their value unless this version wins (the card is live and records no
+    newer version), so a lost race modifies nothing."""
+    # Not findAndModify, which the embedded server serves with a collection scan; and `_id`
+    # alone, the one filter it serves without weighing every index (1.4 ms against 1.7).
+    revision = secrets.randbits(62)
+    fields = {
+        "latest_version": version.number,
+        "status": version.status.value,
+        "risk_rating": risk,
+        "model_package_group": group,
+        "updated_at": updated_at,
+        "revision": revision,
+    }
+    wins = {"$and": [{"$eq": ["$deleted", False]}, {"$lte": ["$latest_version", version.number]}]}
+    update = [{"$set": {k: {"$cond": [wins, {"$literal": v}, f"${k}"]} for k, v in fields.items()}}]
+    card = dataclasses.replace(
+        card,
+        latest_version=version.number,
+        status=version.status,
+        risk_rating=risk,
+        model_package_group=group,
+        updated_at=updated_at,
+        revision=revision,
+    )
+    return SummaryChange(update, card)
+
+
 class CardRepository:
     """Reads and writes `cards` and `card_versions`; no business rules live here."""
 
@@ -35,6 +75,11 @@ class CardRepository:
         """Commit consecutive new versions in one insert; how many went in before a
         (card, number) or job that exists already stopped the rest."""
         return await insert_in_order(self._versions, [_version_document(v) for v in versions])
+
+    def version_operations(self, versions: list[CardVersion]) -> list[InsertOne[Document]]:
+        """The inserts of new versions, for a write across collections."""
+        namespace = self._versions.full_name
+        return [InsertOne(_version_document(v), namespace=namespace) for v in versions]
 
     async def insert_history(self, versions: list[CardVersion]) -> None:
         """Bulk-insert consecutive versions of one card (history imports and benchmarks);
@@ -139,40 +184,25 @@ class CardRepository:
         revision. Returns the summary this change set (every field it does not set never
         changes), or None when a newer version or a deletion won: read it afresh then.
         """
-        # One update on `_id` alone, whose fields each keep their value unless this version
-        # wins (the card is live and records no newer version): a lost race modifies nothing.
-        # Not findAndModify, which the embedded server serves with a collection scan; and `_id`
-        # alone, the one filter it serves without weighing every index (1.4 ms against 1.7).
-        revision = secrets.randbits(62)
-        fields = {
-            "latest_version": version.number,
-            "status": version.status.value,
-            "risk_rating": risk,
-            "model_package_group": group,
-            "updated_at": updated_at,
-            "revision": revision,
-        }
-        wins = {
-            "$and": [
-                {"$eq": ["$deleted", False]},
-                {"$lte": ["$latest_version", version.number]},
-            ]
-        }
-        result = await self._cards.update_one(
-            {"_id": card.id},
-            [{"$set": {k: {"$cond": [wins, {"$literal": v}, f"${k}"]} for k, v in fields.items()}}],
+        return await self.apply_summary(summary_change(card, version, risk, group, updated_at))
+
+    async def apply_summary(self, change: SummaryChange) -> Card | None:
+        """Apply a summary change on its own: the summary it set, or None if it lost."""
+        result = await self._cards.update_one({"_id": change.card.id}, change.update)
+        return await self.summary_settled(change, result.modified_count)
+
+    def summary_operation(self, change: SummaryChange) -> UpdateOne:
+        """The update of `change`, for a write across collections."""
+        return UpdateOne({"_id": change.card.id}, change.update, namespace=self._cards.full_name)
+
+    async def summary_settled(self, change: SummaryChange, modified: int) -> Card | None:
+        """The summary `change` set when it modified the card; else None, once the revision
+        has moved on (readers must not keep versions cached under the old one)."""
+        if modified == 1:
+            return change.card
+        await self._cards.update_one(
+            {"_id": change.card.id}, {"$set": {"revision": secrets.randbits(62)}}
         )
-        if result.modified_count == 1:
-            return dataclasses.replace(
-                card,
-                latest_version=version.number,
-                status=version.status,
-                risk_rating=risk,
-                model_package_group=group,
-                updated_at=updated_at,
-                revision=revision,
-            )
-        await self._cards.update_one({"_id": card.id}, {"$set": {"revision": secrets.randbits(62)}})
         return None
 
     async def mark_deleted(self, card: Card, deleted_at: datetime, deleted_by: str) -> bool:

@@ -41,7 +41,7 @@ from cardgraph.cards.models import (
     check_kms_key_id,
     check_transition,
 )
-from cardgraph.cards.repository import CardRepository
+from cardgraph.cards.repository import CardRepository, SummaryChange, summary_change
 from cardgraph.cards.verification import Verification, verify_versions
 from cardgraph.cards.write_queue import Pending, WriteQueue
 from cardgraph.clock import utc_now_ms
@@ -52,6 +52,7 @@ from cardgraph.events.publisher import EventPublisher
 from cardgraph.lru import LruCache
 from cardgraph.pagination import Page, decode_cursor, encode_cursor
 from cardgraph.shared_reads import SharedReads
+from cardgraph.storage.ordered_writes import OrderedWrites
 
 # Writers without expectedVersion retry a lost race; this bounds pathological contention.
 MAX_WRITE_ATTEMPTS = 200
@@ -71,10 +72,13 @@ class CardService:
         audit: AuditLog,
         events: EventPublisher | None = None,
         freshness: Freshness,
+        writes: OrderedWrites | None = None,
         high_risk_policy: bool = True,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
         self._repository = repository
+        # A content write's versions, summary and audit events in one round trip, if given.
+        self._writes = writes
         self._audit = audit
         self._high_risk_policy = high_risk_policy
         # Card summaries (the latest pointer, status, revision) are served from memory only
@@ -200,10 +204,12 @@ class CardService:
                 if outcomes is None:  # an expectedVersion disagrees with the cache
                     from_database = True
                     continue
-                created = [o.version for o in outcomes if o.created]
-                inserted = await self._repository.insert_versions(created) if created else 0
+                inserted, finished = await self._commit_contents(card, outcomes)
                 done, batch = split_at_refused_insert(name, outcomes, inserted)
-                await self._finish_contents(card, done)
+                if finished:
+                    await self._answer_contents(done)
+                else:
+                    await self._finish_contents(card, done)
                 if not batch:
                     return
                 if from_database:
@@ -237,6 +243,39 @@ class CardService:
             outcomes.append(outcome)
         return outcomes
 
+    async def _commit_contents(
+        self, card: Card, outcomes: list[ContentOutcome]
+    ) -> tuple[int, bool]:
+        """Insert the new versions: how many went in, and whether the summary and the audit
+        events went with them. On MongoDB 8.0+ all of it is one ordered bulkWrite, which a
+        refused version stops before the summary; older servers get one insert here."""
+        created = [o.version for o in outcomes if o.created]
+        if not created:
+            return 0, False
+        if self._writes is None or not await self._writes.supported():
+            return await self._repository.insert_versions(created), False
+        latest = created[-1]
+        change = self._summary_change(card, latest)
+        events = [o.event for o in outcomes if o.event is not None]
+        audit = await self._audit.prepare_all(events)
+        ticket = self._cards.ticket()
+        written = await self._writes.write(
+            [
+                *self._repository.version_operations(created),
+                self._repository.summary_operation(change),
+                *audit.operations,
+            ]
+        )
+        if written.applied < len(created):
+            return written.applied, False
+        summary_at = len(created)
+        summary = await self._repository.summary_settled(
+            change, written.modified.get(summary_at, 0)
+        )
+        self._summary_written(card.name, latest, summary, ticket)
+        await self._audit.settle(audit, max(0, written.applied - summary_at - 1))
+        return len(created), True
+
     async def _finish_contents(self, card: Card, done: list[ContentOutcome]) -> None:
         """Point the summary at the last new version, audit, announce, and answer the callers."""
         created = [o for o in done if o.created]
@@ -247,10 +286,15 @@ class CardService:
             await self._refresh_summary(card, created[-1].version)
         if events:
             await self._audit.record_all(events)
+        await self._answer_contents(done)
+
+    async def _answer_contents(self, done: list[ContentOutcome]) -> None:
+        """Announce the new versions and answer the callers."""
         await self._events.cards_changed(
             [
                 _card_event(CardEventKind.VERSION_CREATED, o.version, o.pending.request.job_id)
-                for o in created
+                for o in done
+                if o.created
             ]
         )
         for outcome in done:
@@ -463,17 +507,23 @@ class CardService:
         await self._events.card_changed(_card_event(kind, version, job_id))
 
     async def _refresh_summary(self, card: Card, version: CardVersion) -> None:
-        content = version.content
+        change = self._summary_change(card, version)
         ticket = self._cards.ticket()
-        summary = await self._repository.refresh_summary(
-            card,
-            version,
-            risk_rating_of(content),
-            model_package_group_of(content),
-            self._clock(),
+        summary = await self._repository.apply_summary(change)
+        self._summary_written(card.name, version, summary, ticket)
+
+    def _summary_change(self, card: Card, version: CardVersion) -> SummaryChange:
+        content = version.content
+        return summary_change(
+            card, version, risk_rating_of(content), model_package_group_of(content), self._clock()
         )
+
+    def _summary_written(
+        self, name: str, version: CardVersion, summary: Card | None, ticket: int
+    ) -> None:
+        """Keep the summary a write set (None: a newer version or a deletion won)."""
         if summary is None:
-            self._cards.put_written(card.name, None, ticket)
+            self._cards.put_written(name, None, ticket)
         else:
             self._remember(summary, version, ticket)
 
