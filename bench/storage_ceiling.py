@@ -17,9 +17,12 @@ CONCURRENCY = 8
 
 
 def operation_counts(settings: Settings) -> dict[str, int]:
-    """The server's operation counters so far (this call counts as one command)."""
+    """The server's operation counters so far, and under "requests" how many requests it
+    has received (this call counts as one command and one request)."""
     with MongoClient(settings.mongodb_url) as client:
-        counters: dict[str, int] = client.admin.command("serverStatus")["opcounters"]
+        status = client.admin.command("serverStatus")
+    counters: dict[str, int] = dict(status["opcounters"])
+    counters["requests"] = status["network"]["numRequests"]
     return counters
 
 
