@@ -14,7 +14,7 @@ from cardgraph.access.models import Principal, Role
 from cardgraph.cards.content import canonical_json
 from cardgraph.cards.content_changes import new_version
 from cardgraph.cards.models import CardStatus, CardVersion, VersionSource
-from cardgraph.cards.repository import CardRepository
+from cardgraph.cards.repository import CardRepository, summary_change
 from cardgraph.clock import utc_now_ms
 from cardgraph.services import Services, build_services
 from cardgraph.settings import Settings
@@ -83,4 +83,4 @@ async def grow_history(
             await repository.insert_history(batch)
             batch = []
     await repository.insert_history(batch)
-    await repository.refresh_summary(card, last, None, None, now)
+    await repository.apply_summary(summary_change(card, last, None, None, now))

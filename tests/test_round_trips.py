@@ -14,7 +14,7 @@ from cardgraph.audit import context as audit_context
 from cardgraph.cards.content import canonical_json
 from cardgraph.cards.content_changes import new_version
 from cardgraph.cards.models import Card, CardStatus, CardVersion, VersionSource
-from cardgraph.cards.repository import CardRepository
+from cardgraph.cards.repository import CardRepository, summary_change
 from cardgraph.errors import CardgraphError
 from cardgraph.services import Services
 from cardgraph.settings import Settings
@@ -253,11 +253,13 @@ def test_the_summary_never_goes_back_to_an_older_version_nor_revives_a_deleted_c
         mongo = create_async_client(settings)
         repository = CardRepository(mongo[settings.mongodb_database])
         try:
-            late = await repository.refresh_summary(card, second, "High", None, card.updated_at)
+            late = await repository.apply_summary(
+                summary_change(card, second, "High", None, card.updated_at)
+            )
             db.cards.update_one({"_id": card.id}, {"$set": {"deleted": True}})
             newer = dataclasses.replace(second, number=9)
-            on_deleted = await repository.refresh_summary(
-                card, newer, "High", None, card.updated_at
+            on_deleted = await repository.apply_summary(
+                summary_change(card, newer, "High", None, card.updated_at)
             )
         finally:
             await mongo.close()

@@ -170,24 +170,10 @@ class CardRepository:
         )
         return result.modified_count == 1
 
-    async def refresh_summary(
-        self,
-        card: Card,
-        version: CardVersion,
-        risk: str | None,
-        group: str | None,
-        updated_at: datetime,
-    ) -> Card | None:
-        """Point the card summary at `version` unless a newer version is already recorded.
-
-        The revision changes either way (to a fresh random value): readers cache versions per
-        revision. Returns the summary this change set (every field it does not set never
-        changes), or None when a newer version or a deletion won: read it afresh then.
-        """
-        return await self.apply_summary(summary_change(card, version, risk, group, updated_at))
-
     async def apply_summary(self, change: SummaryChange) -> Card | None:
-        """Apply a summary change on its own: the summary it set, or None if it lost."""
+        """Point the card summary at the change's version unless a newer version or a deletion
+        won. The revision changes either way (readers cache versions per revision). Returns
+        the summary the change set, or None when it lost: read it afresh then."""
         result = await self._cards.update_one({"_id": change.card.id}, change.update)
         return await self.summary_settled(change, result.modified_count)
 
