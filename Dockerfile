@@ -7,10 +7,13 @@ RUN apt-get update \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md requirements.lock ./
 COPY src ./src
 COPY workers ./workers
-RUN pip install --no-cache-dir .
+# Exactly the locked runtime set, each file checked against its hash; then cardgraph alone.
+RUN pip install --no-cache-dir --require-hashes -r requirements.lock \
+    && pip install --no-cache-dir --no-deps . \
+    && pip check
 
 RUN useradd --system --uid 10001 --home-dir /app cardgraph
 USER cardgraph

@@ -5,12 +5,16 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 CODE := src workers tests $(wildcard bench)
 
-.PHONY: install run test pytest lint format schema bench clean
+.PHONY: install run test pytest lint format schema lock bench clean
 
-$(STAMP): pyproject.toml
+# Exactly the locked set (requirements-dev.lock: every package pinned, each file checked against
+# its hash), then cardgraph itself without resolving anything more.
+$(STAMP): pyproject.toml requirements-dev.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements-dev.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(BIN)/python -m pip check
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -35,8 +39,19 @@ format: $(STAMP)
 schema: $(STAMP)
 	$(BIN)/cardgraph export-schema --output schema.graphql
 
+# Re-resolve the locks after changing pyproject.toml (existing pins are kept where they still
+# fit; `UPGRADE=--upgrade make lock` takes the newest versions). The image's lock is the
+# runtime subset of the development one, at the same versions.
+LOCK := $(BIN)/uv pip compile pyproject.toml --universal --python-version 3.11 --generate-hashes --quiet $(UPGRADE)
+
+lock:
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	test -x $(BIN)/uv || $(BIN)/python -m pip install --quiet "uv>=0.13.8"
+	$(LOCK) --extra dev -o requirements-dev.lock
+	$(LOCK) -c requirements-dev.lock -o requirements.lock
+
 # The benchmarks; the other modules of bench/ are their parts. table.py prints them as one.
-BENCHMARKS := bench/http_load.py bench/pdf_render.py bench/batch_export.py bench/subscription_fanout.py
+BENCHMARKS := bench/http_load.py bench/pdf_render.py bench/batch_export.py bench/subscription_fanout.py bench/revocation_latency.py bench/event_loop_hold.py
 
 bench: $(STAMP)
 	@for script in $(BENCHMARKS); do echo "== $$script"; $(BIN)/python $$script || exit 1; done

@@ -10,7 +10,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.stack import RESULTS, Row, print_table
 
-ORDER = ("http_load", "pdf_render", "batch_export", "subscription_fanout")
+ORDER = ("http_load", "pdf_render", "batch_export", "subscription_fanout", "event_loop_hold")
 
 
 def main() -> None:

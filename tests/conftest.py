@@ -74,6 +74,9 @@ def settings(
         aws_endpoint_url=moto_url,
         s3_buckets=("metrics",),
         package_auto_create_cards=True,
+        # Off by default (as `cardgraph serve` runs); the suite walks the schema by introspection.
+        graphql_introspection=True,
+        graphql_ide=True,
     )
     # As the API and workers do at start: tests using services alone rely on them too.
     run_async(_ensure_indexes(settings))

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
+
+import httpx
 
 from tests.servers import GraphQLClient
 
@@ -33,3 +36,39 @@ def export_pdf(client: GraphQLClient, name: str, version: int | None = None) -> 
     """Start a PDF export and wait for it to finish."""
     job = client.data(EXPORT_PDF, {"name": name, "version": version})["exportCardPdf"]
     return wait_for_job(client, job["id"])
+
+
+UPLOAD = f"""mutation($input: IngestMetricsFileInput!) {{
+  ingestMetricsFile(input: $input) {{ {JOB_FIELDS} }} }}"""
+
+
+def upload_metrics(
+    api_url: str,
+    key: str,
+    name: str,
+    data: bytes,
+    *,
+    filename: str = "quality.json",
+    metric_type: str = "BINARY_CLASSIFICATION",
+) -> httpx.Response:
+    """Send a metrics file with `ingestMetricsFile` (GraphQL multipart request)."""
+    operations = {
+        "query": UPLOAD,
+        "variables": {
+            "input": {
+                "name": name,
+                "evaluationName": "uploaded",
+                "metricType": metric_type,
+                "file": None,
+            }
+        },
+    }
+    return httpx.post(
+        f"{api_url}/graphql",
+        headers={"Authorization": f"Bearer {key}"},
+        data={
+            "operations": json.dumps(operations),
+            "map": json.dumps({"0": ["variables.input.file"]}),
+        },
+        files={"0": (filename, data, "text/plain")},
+    )

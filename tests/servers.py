@@ -65,6 +65,12 @@ class GraphQLClient:
         """Close the connection pool."""
         self.http.close()
 
+    def __enter__(self) -> GraphQLClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
     def post(self, query: str, variables: dict[str, Any] | None = None) -> httpx.Response:
         """Send one operation; return the raw response."""
         return self.http.post("/graphql", json={"query": query, "variables": variables or {}})

@@ -128,6 +128,13 @@ def test_dev_uses_configured_servers_instead_of_embedded_ones(
         CARDGRAPH_MONGODB_URL=mongodb_server.url,
         CARDGRAPH_REDIS_URL=redis_server.url,
         CARDGRAPH_MONGODB_DATABASE="cardgraph_dev_test",
-    ) as (process, _):
+    ) as (process, url):
         commands = " ".join(_cmdline(p) for p in _wait_for_worker(process.pid))
         assert "secantusd-py" not in commands and "valkey-server" not in commands
+        # Off by default (`serve`), on for `dev`: the IDE page and introspection.
+        page = httpx.get(f"{url}/graphql", headers={"Accept": "text/html"}, timeout=30)
+        assert page.status_code == 200 and "graphiql" in page.text.lower()
+        client = GraphQLClient(url, (tmp_path / ".cardgraph" / "admin.key").read_text().strip())
+        schema = client.data("{ __schema { queryType { name } } }")
+        client.close()
+        assert schema == {"__schema": {"queryType": {"name": "Query"}}}

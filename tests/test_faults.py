@@ -76,6 +76,8 @@ def test_mongodb_down_is_unavailable_and_recovers(settings: Settings, tmp_path: 
             "mongodb_url": mongo.url,
             "port": 0,
             "mongodb_timeout_ms": 500,
+            # Server selection waits as long as an operation may take (PyMongo's timeoutMS).
+            "mongodb_operation_timeout_ms": 500,
             "redis_url": settings.redis_url.rsplit("/", 1)[0] + "/3",
         }
     )

@@ -8,6 +8,7 @@ from typing import Any
 from cardgraph.access.models import Role
 from cardgraph.cards.models import CardFilter, CardSort, CardSortField, CardStatus
 from cardgraph.jobs.models import JobFilter
+from cardgraph.pagination import AUDIT_EVENTS, JOBS, VERSIONS, PageRequest
 from cardgraph.settings import Settings
 from tests.monitoring import services_with_log
 from tests.servers import run_async
@@ -41,7 +42,7 @@ def test_every_query_of_reads_lists_and_writes_uses_an_index(
             await services.cards.latest_version(card)
             await services.cards.version(card, 1)
             await services.cards.set_status(card_name, CardStatus.PENDING_REVIEW, admin)
-            versions = await services.cards.versions(card, 10, None)
+            versions = await services.cards.versions(card, PageRequest(VERSIONS, 10))
             await versions.count()
             for card_filter, sort in (
                 (CardFilter(), CardSort()),
@@ -49,12 +50,14 @@ def test_every_query_of_reads_lists_and_writes_uses_an_index(
                 (CardFilter(statuses=(CardStatus.DRAFT,)), CardSort(CardSortField.UPDATED, True)),
                 (CardFilter(), CardSort(CardSortField.CREATED, True)),
             ):
-                page = await services.cards.cards(card_filter, sort, 1, None)
+                kind = services.cards.cursor_kind(sort)
+                page = await services.cards.cards(card_filter, sort, PageRequest(kind, 1))
                 await page.count()
                 if page.items and card_filter == CardFilter():  # the next page, after a cursor
-                    await services.cards.cards(card_filter, sort, 1, page.items[-1][1])
-            await services.audit.page(admin, card_name, 20, None)
-            await services.jobs.list_jobs(JobFilter(card_name=card_name), 20, None)
+                    after = PageRequest(kind, 1, page.items[-1][1])
+                    await services.cards.cards(card_filter, sort, after)
+            await services.audit.page(admin, card_name, PageRequest(AUDIT_EVENTS, 20))
+            await services.jobs.list_jobs(JobFilter(card_name=card_name), PageRequest(JOBS, 20))
             return [doc for doc in log.documents if "find" in doc]
 
     finds = run_async(scenario())

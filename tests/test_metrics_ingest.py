@@ -9,12 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-import httpx
 import pytest
 
 from cardgraph.access.models import Role
 from tests.cards_api import create_card, get_card, set_status
-from tests.jobs_api import JOB_FIELDS, wait_for_job
+from tests.jobs_api import JOB_FIELDS, upload_metrics, wait_for_job
 from tests.servers import GraphQLClient
 
 pytestmark = pytest.mark.usefixtures("worker")
@@ -22,9 +21,6 @@ pytestmark = pytest.mark.usefixtures("worker")
 EXAMPLES = Path(__file__).parent / "data" / "reference" / "metric_examples"
 INGEST = f"""mutation($input: IngestMetricsInput!) {{
   ingestMetrics(input: $input) {{ {JOB_FIELDS} }} }}"""
-UPLOAD = f"""mutation($input: IngestMetricsFileInput!) {{
-  ingestMetricsFile(input: $input) {{ {JOB_FIELDS} }} }}"""
-
 FILES = {
     "CLARIFY_BIAS": ("clarify_bias.json", "translated_clarify_bias.json"),
     "CLARIFY_EXPLAINABILITY": ("clarify_explanability.json", "translated_clarify_explanation.json"),
@@ -196,35 +192,12 @@ def test_sources_are_checked_before_any_job(
     assert reason in error["extensions"]["fields"][0]["reason"]
 
 
-def _upload(api_url: str, key: str, name: str, data: bytes) -> httpx.Response:
-    operations = {
-        "query": UPLOAD,
-        "variables": {
-            "input": {
-                "name": name,
-                "evaluationName": "uploaded",
-                "metricType": "BINARY_CLASSIFICATION",
-                "file": None,
-            }
-        },
-    }
-    return httpx.post(
-        f"{api_url}/graphql",
-        headers={"Authorization": f"Bearer {key}"},
-        data={
-            "operations": json.dumps(operations),
-            "map": json.dumps({"0": ["variables.input.file"]}),
-        },
-        files={"0": ("quality.json", data, "text/plain")},
-    )
-
-
 def test_uploaded_file_for_models_outside_aws(
     editor: GraphQLClient, api_url: str, keys: dict[Role, str], card_name: str
 ) -> None:
     create_card(editor, card_name, {})
     raw = (EXAMPLES / FILES["BINARY_CLASSIFICATION"][0]).read_bytes()
-    response = _upload(api_url, keys[Role.EDITOR], card_name, raw)
+    response = upload_metrics(api_url, keys[Role.EDITOR], card_name, raw)
     assert response.status_code == 200, response.text
     job = wait_for_job(editor, response.json()["data"]["ingestMetricsFile"]["id"])
     assert job["state"] == "SUCCEEDED", job["error"]
@@ -256,7 +229,7 @@ def test_readers_cannot_ingest(
     )
     assert error["extensions"]["code"] == "FORBIDDEN"
     uploads_before = db.artifacts.count_documents({"key": {"$regex": "^upload:"}})
-    response = _upload(api_url, keys[Role.READER], card_name, b'{"regression_metrics": {}}')
+    response = upload_metrics(api_url, keys[Role.READER], card_name, b'{"regression_metrics": {}}')
     assert response.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     assert db.artifacts.count_documents({"key": {"$regex": "^upload:"}}) == uploads_before
 

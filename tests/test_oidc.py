@@ -2,90 +2,47 @@
 
 from __future__ import annotations
 
-import json
-import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import httpx
-import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
-from jwt.algorithms import RSAAlgorithm
 from websockets.exceptions import ConnectionClosed
 
 from cardgraph.access.models import Role
 from cardgraph.settings import Settings
-from tests.servers import GraphQLClient, running_api, serving_http
+from tests.oidc_issuer import (
+    new_signing_key,
+    oidc_settings,
+    serving_jwks,
+    signed_token,
+)
+from tests.servers import GraphQLClient, running_api
 from tests.ws_client import graphql_socket
-
-ISSUER, AUDIENCE = "https://login.example.test/", "cardgraph"
 
 
 @pytest.fixture(scope="module")
 def signing_key() -> rsa.RSAPrivateKey:
     """The identity provider's key."""
-    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return new_signing_key()
 
 
 @pytest.fixture(scope="module")
 def jwks_url(signing_key: rsa.RSAPrivateKey) -> Iterator[str]:
     """The provider's JWKS document on a loopback HTTP server."""
-    jwk = json.loads(RSAAlgorithm.to_jwk(signing_key.public_key()))
-    body = json.dumps({"keys": [{**jwk, "kid": "key-1", "use": "sig", "alg": "RS256"}]}).encode()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            """Quiet."""
-
-    with serving_http(Handler) as url:
-        yield f"{url}/jwks.json"
+    with serving_jwks(signing_key) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def oidc_api(settings: Settings, jwks_url: str) -> Iterator[str]:
     """An API accepting the provider's tokens (and API keys)."""
-    configured = settings.model_copy(
-        update={
-            "port": 0,
-            "oidc_issuer": ISSUER,
-            "oidc_audience": AUDIENCE,
-            "oidc_jwks_url": jwks_url,
-        }
-    )
-    with running_api(configured) as url:
+    with running_api(oidc_settings(settings, jwks_url)) as url:
         yield url
 
 
-def _token(
-    key: Any,
-    *,
-    role: Any = "editor",
-    audience: str = AUDIENCE,
-    issuer: str = ISSUER,
-    expires_in: int = 300,
-    kid: str = "key-1",
-) -> str:
-    now = int(time.time())
-    claims = {
-        "iss": issuer,
-        "aud": audience,
-        "sub": "user-42",
-        "iat": now,
-        "exp": now + expires_in,
-        "preferred_username": "ada",
-    }
-    if role is not None:
-        claims["cardgraph_role"] = role
-    return jwt.encode(claims, key, algorithm="RS256", headers={"kid": kid})
+_token = signed_token
 
 
 def _viewer(url: str, token: str) -> httpx.Response:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import re
 import shlex
 from pathlib import Path
@@ -114,3 +115,166 @@ def test_make_bench_runs_every_benchmark_script() -> None:
     }
     assert listed == runnable
     assert "bench/table.py" in makefile
+
+
+def _nginx_conf() -> str:
+    return (ROOT / "deploy" / "nginx.conf").read_text()
+
+
+def _nginx_bytes(size: str) -> int:
+    units = {"k": 1024, "m": 1024 * 1024}
+    return int(size[:-1]) * units[size[-1].lower()] if size[-1].isalpha() else int(size)
+
+
+def test_compose_puts_the_api_behind_the_tls_proxy() -> None:
+    services = _compose()["services"]
+    assert "ports" not in services["api"], "the API must be reached through the proxy only"
+    proxy = services["proxy"]
+    assert proxy["image"].startswith("nginx:")
+    assert "./deploy/nginx.conf:/etc/nginx/nginx.conf:ro" in proxy["volumes"]
+    assert {p.split(":")[-1] for p in proxy["ports"]} == {"443", "80"}
+    assert proxy["depends_on"]["proxy-cert"]["condition"] == "service_completed_successfully"
+    assert "self_signed_cert.py" in " ".join(services["proxy-cert"]["command"])
+    conf = _nginx_conf()
+    assert "server api:8000;" in conf
+    assert re.search(r"listen 443 ssl;", conf)
+    assert "ssl_certificate /etc/nginx/certs/cardgraph.crt;" in conf
+    assert "return 308 https://" in conf
+
+
+def test_the_proxy_cuts_off_slow_clients_and_upgrades_websockets() -> None:
+    conf = _nginx_conf()
+    for directive in ("client_header_timeout", "client_body_timeout", "send_timeout"):
+        found = re.search(rf"^\s*{directive} (\d+)s;", conf, re.M)
+        assert found is not None, directive
+        assert 0 < int(found.group(1)) <= 60, directive
+    assert "proxy_request_buffering on;" in conf  # a slow body never holds an API connection
+    assert re.search(r"^\s*limit_conn per_client \d+;", conf, re.M)
+    assert "proxy_set_header Upgrade $http_upgrade;" in conf
+    assert "proxy_set_header Connection $connection_upgrade;" in conf
+    # WebSockets stay open while uvicorn pings them (every 20 s).
+    read_timeout = re.search(r"^\s*proxy_read_timeout (\d+)s;", conf, re.M)
+    assert read_timeout is not None and int(read_timeout.group(1)) > 20
+
+
+def test_the_proxy_body_limits_match_the_api() -> None:
+    conf = _nginx_conf()
+    defaults = Settings()
+    limits = {
+        m.group(1): _nginx_bytes(m.group(2))
+        for m in re.finditer(r"location = (\S+) \{[^}]*?client_max_body_size (\w+);", conf)
+    }
+    assert limits["/graphql"] == defaults.graphql_max_body_bytes
+    assert limits["/internal/graphql-upload"] == defaults.metrics_max_bytes + 1024 * 1024
+    assert 'if ($http_content_type ~* "^multipart/form-data")' in conf
+
+
+def test_the_proxy_certificate_step_writes_a_pair_once(tmp_path: Path) -> None:
+    from cryptography import x509
+
+    spec = importlib.util.spec_from_file_location("certs", ROOT / "deploy" / "self_signed_cert.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.write_self_signed(tmp_path, ["localhost", "127.0.0.1"]) is True
+    certificate = x509.load_pem_x509_certificate((tmp_path / "cardgraph.crt").read_bytes())
+    names = certificate.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    assert names.get_values_for_type(x509.DNSName) == ["localhost"]
+    assert (tmp_path / "cardgraph.key").stat().st_mode & 0o777 == 0o600
+    before = (tmp_path / "cardgraph.crt").read_bytes()
+    assert module.write_self_signed(tmp_path, ["localhost"]) is False  # a real one is kept
+    assert (tmp_path / "cardgraph.crt").read_bytes() == before
+
+
+# The environment the locks are installed in (`make install`, the image): CPython 3.11 on Linux.
+LOCK_ENVIRONMENT = {
+    "python_full_version": "3.11.7",
+    "python_version": "3.11",
+    "sys_platform": "linux",
+    "platform_system": "Linux",
+    "platform_machine": "x86_64",
+    "platform_python_implementation": "CPython",
+    "implementation_name": "cpython",
+    "os_name": "posix",
+}
+
+
+def _locked(name: str) -> dict[str, str]:
+    """Every pin of a lock file that applies to LOCK_ENVIRONMENT: normalised name -> version."""
+    from packaging.markers import Marker
+    from packaging.utils import canonicalize_name
+
+    pins: dict[str, str] = {}
+    for line in (ROOT / name).read_text().splitlines():
+        found = re.match(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s;\\]+)\s*(?:;([^\\]*))?", line)
+        if found is None:
+            continue
+        marker = (found.group(3) or "").strip()
+        if marker and not Marker(marker).evaluate(LOCK_ENVIRONMENT):
+            continue
+        pins[canonicalize_name(found.group(1))] = found.group(2)
+    return pins
+
+
+def _requirements() -> dict[str, list[str]]:
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    return {"runtime": project["dependencies"], "dev": project["optional-dependencies"]["dev"]}
+
+
+@pytest.mark.parametrize(
+    ("lock", "groups"),
+    [("requirements.lock", ["runtime"]), ("requirements-dev.lock", ["runtime", "dev"])],
+)
+def test_every_dependency_floor_is_met_by_the_lock(lock: str, groups: list[str]) -> None:
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    pins = _locked(lock)
+    unmet = []
+    for group in groups:
+        for line in _requirements()[group]:
+            requirement = Requirement(line)
+            name = canonicalize_name(requirement.name)
+            if name == "cardgraph":  # the project's own extras
+                continue
+            if name not in pins or not requirement.specifier.contains(pins[name], prereleases=True):
+                unmet.append(f"{line} (locked: {pins.get(name)})")
+    assert not unmet, f"run `make lock`: {unmet}"
+
+
+def test_the_image_lock_is_the_runtime_part_of_the_development_lock() -> None:
+    runtime, development = _locked("requirements.lock"), _locked("requirements-dev.lock")
+    assert {name: development.get(name) for name in runtime} == runtime
+
+
+def test_every_locked_file_is_hashed_and_multipart_is_past_its_advisories() -> None:
+    from packaging.version import Version
+
+    for lock in ("requirements.lock", "requirements-dev.lock"):
+        text = (ROOT / lock).read_text()
+        pinned = re.findall(r"^[A-Za-z0-9][^\s]*==", text, re.M)
+        hashed = re.findall(r"^[A-Za-z0-9].*==.*\\\n\s+--hash=sha256:[0-9a-f]{64}", text, re.M)
+        assert pinned and len(hashed) == len(pinned), lock
+        # CVE-2026-40347 (0.0.26), CVE-2026-42561 (0.0.27), CVE-2026-53537..53539 (0.0.30),
+        # CVE-2026-53540 (0.0.31).
+        assert Version(_locked(lock)["python-multipart"]) >= Version("0.0.31"), lock
+
+
+def test_every_data_file_of_the_package_is_installed() -> None:
+    import fnmatch
+    import tomllib
+
+    patterns = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"][
+        "package-data"
+    ]["cardgraph"]
+    package = ROOT / "src" / "cardgraph"
+    data = [
+        str(path.relative_to(package))
+        for path in package.rglob("*")
+        if path.is_file() and path.suffix not in (".py", ".pyc") and "__pycache__" not in path.parts
+    ]
+    assert data
+    missing = [name for name in data if not any(fnmatch.fnmatch(name, p) for p in patterns)]
+    assert not missing, "a non-editable install (the image) would lack these"

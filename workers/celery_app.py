@@ -7,6 +7,7 @@ import logging
 from celery import Celery
 from kombu import Queue
 
+from cardgraph.events.redis_connection import broker_transport_timeouts
 from cardgraph.jobs import names
 from cardgraph.settings import Settings, get_settings
 
@@ -50,6 +51,8 @@ def create_celery(settings: Settings) -> Celery:
             # is redelivered soon after its visibility timeout rather than minutes later.
             "unacked_restore_interval": max(1, min(10, settings.broker_visibility_timeout_s // 4)),
             "unacked_restore_throttle": 1,
+            # A frozen broker must not hang a publish or an ack forever (kombu's default).
+            **broker_transport_timeouts(settings),
         },
         broker_connection_retry_on_startup=True,
         task_ignore_result=True,

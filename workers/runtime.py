@@ -11,8 +11,7 @@ import os
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
-import redis.asyncio as aioredis
-
+from cardgraph.events.redis_connection import create_redis
 from cardgraph.services import Services, build_services
 from cardgraph.settings import get_settings
 from cardgraph.storage.mongo import create_async_client, ensure_indexes
@@ -27,7 +26,7 @@ class WorkerRuntime:
         self.settings = get_settings()
         self.loop = asyncio.new_event_loop()
         self.mongo = create_async_client(self.settings)
-        self.redis = aioredis.from_url(self.settings.redis_url) if self.settings.redis_url else None
+        self.redis = create_redis(self.settings) if self.settings.redis_url else None
         self.services: Services = build_services(self.settings, self.mongo, self.redis)
         self.run(ensure_indexes(self.mongo[self.settings.mongodb_database]))
 

@@ -7,7 +7,7 @@ import contextlib
 import gc
 import logging
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import redis.asyncio as aioredis
 from pymongo import AsyncMongoClient
@@ -20,9 +20,12 @@ from starlette.routing import Route, WebSocketRoute
 from cardgraph.access.models import Principal
 from cardgraph.access.service import parse_bearer
 from cardgraph.body_limit import BodySizeLimit
-from cardgraph.errors import CardgraphError, NotFoundError
+from cardgraph.errors import CardgraphError, NotFoundError, UnavailableError
 from cardgraph.events.hub import EventHub
+from cardgraph.events.redis_connection import create_redis
+from cardgraph.graphql.errors import UNAVAILABLE_ERRORS, UNAVAILABLE_MESSAGE
 from cardgraph.graphql.schema import build_schema
+from cardgraph.graphql.sockets import SocketRegistry
 from cardgraph.graphql.view import CardgraphGraphQL, error_response
 from cardgraph.services import Services, build_services
 from cardgraph.settings import Settings
@@ -42,6 +45,12 @@ class Runtime:
     redis: aioredis.Redis | None = None
     services: Services | None = None
     hub: EventHub | None = None
+    sockets: SocketRegistry = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.sockets = SocketRegistry(
+            self.settings.ws_max_connections_per_key, self.settings.ws_recheck_interval_s
+        )
 
     def require_services(self) -> Services:
         """The services; only available while the app is running."""
@@ -62,15 +71,24 @@ def create_app(settings: Settings) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         runtime.mongo = create_async_client(settings)
         if settings.redis_url:
-            runtime.redis = aioredis.from_url(settings.redis_url)
+            runtime.redis = create_redis(settings)
         runtime.services = build_services(settings, runtime.mongo, runtime.redis)
         if runtime.redis is not None:
-            runtime.hub = EventHub(runtime.redis, runtime.services.freshness)
+            runtime.hub = EventHub(
+                runtime.redis, runtime.services.freshness, settings.redis_timeout_s
+            )
             await runtime.hub.start()
+        sockets = asyncio.create_task(
+            runtime.sockets.run(runtime.hub), name="cardgraph-socket-registry"
+        )
         try:
             await ensure_indexes(runtime.mongo[settings.mongodb_database])
         except Exception:  # the service starts anyway; /readyz reports the database
             logger.exception("could not ensure indexes at start-up")
+        try:  # the first replica to start creates the deployment's cursor secret
+            await runtime.services.cursors.codec()
+        except Exception:  # loaded on first use instead (UNAVAILABLE while the database is)
+            logger.exception("could not load the cursor secret at start-up")
         # Everything built so far (schema, services, modules) lives as long as the process:
         # keeping it out of the collector's reach keeps full collections short, and with
         # them the tail latency of every request.
@@ -78,6 +96,9 @@ def create_app(settings: Settings) -> Starlette:
         try:
             yield
         finally:
+            sockets.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sockets
             if runtime.hub is not None:
                 await runtime.hub.stop()
             if runtime.services.queue is not None:
@@ -100,12 +121,16 @@ def create_app(settings: Settings) -> Starlette:
     async def artifact(request: Request) -> Response:
         try:
             services = runtime.require_services()
-            await authenticate(services, request)
+            principal = await authenticate(services, request)
             found = await services.artifacts.repository.get(request.path_params["artifact_id"])
+            if found is not None and not found.readable_by(principal):
+                found = None  # as if it did not exist: its existence is not the caller's to know
             if found is None or not await services.artifacts.store.exists(found.id):
                 raise NotFoundError("no such artifact")
         except CardgraphError as error:
             return error_response(error)
+        except UNAVAILABLE_ERRORS:
+            return error_response(UnavailableError(UNAVAILABLE_MESSAGE))
         path = services.artifacts.store.local_path(found.id)
         if path is None:  # stored in S3: hand out a short-lived presigned URL
             url = services.artifacts.store.download_url(found, settings.base_url)
@@ -121,7 +146,8 @@ def create_app(settings: Settings) -> Starlette:
         build_schema(settings),
         runtime.require_services,
         runtime.event_hub,
-        graphql_ide=settings.graphql_ide,
+        runtime.sockets,
+        settings,
     )
     app = Starlette(
         routes=[
@@ -155,8 +181,9 @@ async def _check_mongo(runtime: Runtime) -> str:
         return "not started"
     try:
         await asyncio.wait_for(runtime.mongo.admin.command("ping"), READY_TIMEOUT_S)
-    except Exception as error:  # any failure means not ready; say which
-        return f"unreachable: {type(error).__name__}"
+    except Exception:  # any failure means not ready; what failed is for the log only
+        logger.warning("readiness check failed", exc_info=True)
+        return "unreachable"
     return "ok"
 
 
@@ -165,6 +192,7 @@ async def _check_redis(runtime: Runtime) -> str:
         return "not configured"
     try:
         await asyncio.wait_for(runtime.redis.ping(), READY_TIMEOUT_S)
-    except Exception as error:  # any failure means not ready; say which
-        return f"unreachable: {type(error).__name__}"
+    except Exception:  # any failure means not ready; what failed is for the log only
+        logger.warning("readiness check failed", exc_info=True)
+        return "unreachable"
     return "ok"

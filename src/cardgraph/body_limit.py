@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from starlette.responses import JSONResponse
+import json
+
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
-class _TooLarge(Exception):
-    pass
+class BodyTooLarge(ClientDisconnect):
+    """Raised to an app reading past the limit.
+
+    To the app it is a client that left (a `ClientDisconnect`): the body ends there and nothing
+    it might answer is sent. Apps that catch every error still cannot turn it into a 500: once
+    the limit is passed, this middleware answers 413 itself and drops what the app sends.
+    """
 
 
 class BodySizeLimit:
@@ -29,35 +36,52 @@ class BodySizeLimit:
         limit = self.upload_max_bytes if multipart else self.max_bytes
         declared = headers.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
-            await self._refuse(scope, receive, send, limit)
+            await _refuse(send, limit)
             return
         received = 0
+        exceeded = False
         started = False
 
         async def counting_receive() -> Message:
-            nonlocal received
+            nonlocal received, exceeded
+            if exceeded:
+                raise BodyTooLarge
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
-                    raise _TooLarge
+                    exceeded = True
+                    raise BodyTooLarge
             return message
 
-        async def tracking_send(message: Message) -> None:
+        async def guarded_send(message: Message) -> None:
             nonlocal started
+            if exceeded and not started:
+                return  # the app's answer to a body it never saw whole: 413 goes instead
             started = started or message["type"] == "http.response.start"
             await send(message)
 
         try:
-            await self.app(scope, counting_receive, tracking_send)
-        except _TooLarge:
-            if not started:
-                await self._refuse(scope, receive, send, limit)
+            await self.app(scope, counting_receive, guarded_send)
+        except BodyTooLarge:
+            pass
+        if exceeded and not started:
+            await _refuse(send, limit)
 
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
-        message = f"request body is larger than {limit} bytes"
-        response = JSONResponse(
-            {"errors": [{"message": message, "extensions": {"code": "BAD_REQUEST"}}]},
-            status_code=413,
-        )
-        await response(scope, receive, send)
+
+async def _refuse(send: Send, limit: int) -> None:
+    error = {"message": f"request body is larger than {limit} bytes"}
+    body = json.dumps({"errors": [{**error, "extensions": {"code": "BAD_REQUEST"}}]}).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            # The rest of the body is never read: the connection cannot serve another request.
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

@@ -11,6 +11,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 
@@ -76,14 +77,36 @@ def serve(settings: Settings) -> int:
     """Run the API with uvicorn until interrupted."""
     from cardgraph.app import create_app
 
-    uvicorn.run(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        log_level=settings.log_level.lower(),
-        ws="websockets-sansio",
-    )
+    uvicorn.run(create_app(settings), **uvicorn_options(settings))
     return 0
+
+
+def uvicorn_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn's configuration for `serve`: limits that matter when it is reached directly.
+
+    uvicorn has no timeout for reading a request's headers or body, so slow clients are the
+    reverse proxy's to cut off (deploy/nginx.conf); these bound what one process holds.
+    """
+    return {
+        "host": settings.host,
+        "port": settings.port,
+        "log_level": settings.log_level.lower(),
+        "ws": "websockets-sansio",
+        # An idle keep-alive connection is closed after this long.
+        "timeout_keep_alive": settings.http_keep_alive_s,
+        # Past this many connections and requests in flight, new ones get 503 at once.
+        "limit_concurrency": settings.http_max_concurrency,
+        # The h11 parser's cap on a request line plus headers (httptools has its own, 80 KB).
+        "h11_max_incomplete_event_size": 16 * 1024,
+    }
+
+
+def dev_settings(settings: Settings) -> Settings:
+    """`cardgraph dev`'s settings: the IDE and introspection on, unless set explicitly."""
+    switches = ("graphql_ide", "graphql_introspection")
+    return settings.model_copy(
+        update={name: True for name in switches if name not in settings.model_fields_set}
+    )
 
 
 def worker_command(settings: Settings, *, beat: bool = False) -> list[str]:
@@ -179,6 +202,7 @@ def ensure_admin_key(settings: Settings) -> str:
 
 def run_dev(settings: Settings) -> int:
     """Run everything locally: embedded servers, one worker, the API; Ctrl-C stops it all."""
+    settings = dev_settings(settings)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     with embedded_servers(settings) as running:
         secret = ensure_admin_key(running)

@@ -90,10 +90,52 @@ class BadRequestError(CardgraphError):
     code = "BAD_REQUEST"
 
 
+class CostLimitError(CardgraphError):
+    """The operation asks for more work than one request may do (fields, cost, variables)."""
+
+    code = "COST_LIMIT"
+
+
+class ResponseTooLargeError(CardgraphError):
+    """The result would be larger than one response may be."""
+
+    code = "RESPONSE_TOO_LARGE"
+
+
+class RateLimitedError(CardgraphError):
+    """The caller ran more operations than its rate allows; retry after `retry_after_s`."""
+
+    code = "RATE_LIMITED"
+
+    def __init__(self, message: str, retry_after_s: int) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+
+class BadArgumentError(BadRequestError):
+    """One argument is malformed; `fields` names it, as for VALIDATION_FAILED."""
+
+    def __init__(self, argument: str, reason: str) -> None:
+        super().__init__(f"`{argument}` {reason}")
+        self.fields = [FieldProblem(argument, reason)]
+
+
 class UnavailableError(CardgraphError):
     """A backing server (MongoDB, Redis) cannot be reached right now."""
 
     code = "UNAVAILABLE"
+
+
+class DataIntegrityError(CardgraphError):
+    """A stored record holds a value this service does not know; that record needs repair."""
+
+    code = "DATA_INTEGRITY"
+
+
+class ConfigurationError(CardgraphError):
+    """The server is not configured for this operation; details are only in its log."""
+
+    code = "CONFIGURATION"
 
 
 class InternalError(CardgraphError):

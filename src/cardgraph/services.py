@@ -9,6 +9,7 @@ from pymongo import AsyncMongoClient
 
 from cardgraph.access.authenticator import Authenticator
 from cardgraph.access.oidc import OidcVerifier
+from cardgraph.access.rate_limit import RateLimiter
 from cardgraph.access.repository import ApiKeyRepository
 from cardgraph.access.service import ApiKeyService
 from cardgraph.artifacts.repository import ArtifactRepository
@@ -21,6 +22,7 @@ from cardgraph.aws.s3 import S3
 from cardgraph.aws.sagemaker import SageMaker
 from cardgraph.cards.repository import CardRepository
 from cardgraph.cards.service import CardService
+from cardgraph.cursor_secret import CursorSigning
 from cardgraph.events.freshness import Freshness
 from cardgraph.events.publisher import EventPublisher
 from cardgraph.export.service import BatchExport
@@ -33,7 +35,7 @@ from cardgraph.packages.repository import ModelPackageRepository
 from cardgraph.packages.service import PackageService
 from cardgraph.rendering.service import ArtifactWriter, PdfExport
 from cardgraph.settings import Settings
-from cardgraph.storage.mongo import Document
+from cardgraph.storage.mongo import DEPLOYMENT_SECRETS, Document
 from cardgraph.storage.ordered_writes import OrderedWrites
 
 
@@ -57,6 +59,8 @@ class Services:
     events: EventPublisher
     freshness: Freshness
     queue: JobQueue | None
+    rate_limiter: RateLimiter
+    cursors: CursorSigning
 
 
 def build_services(
@@ -91,7 +95,7 @@ def build_services(
         else LocalArtifactStore(settings.artifacts_dir)
     )
     artifacts = ArtifactWriter(ArtifactRepository(db), store, settings.base_url)
-    job_runner = JobRunner(jobs_repository, events)
+    job_runner = JobRunner(jobs_repository, events, audit)
     metrics = MetricsIngestion(
         cards, s3, artifacts, settings.s3_buckets, settings.metrics_max_bytes
     )
@@ -130,4 +134,6 @@ def build_services(
         events=events,
         freshness=freshness,
         queue=queue,
+        rate_limiter=RateLimiter(redis, settings.rate_limit_per_minute, settings.rate_limit_burst),
+        cursors=CursorSigning(settings.cursor_secret, db[DEPLOYMENT_SECRETS]),
     )

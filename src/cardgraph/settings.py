@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -26,7 +26,16 @@ class Settings(BaseSettings):
     )
     mongodb_database: str = Field("cardgraph", description="Database name.")
     mongodb_timeout_ms: int = Field(
-        5000, ge=100, description="Server selection and connect timeout for MongoDB (ms)."
+        5000,
+        ge=100,
+        description="Connect timeout for MongoDB (ms); server selection waits up to "
+        "`mongodb_operation_timeout_ms`, as PyMongo's timeoutMS makes it.",
+    )
+    mongodb_operation_timeout_ms: int = Field(
+        5000,
+        ge=100,
+        description="Longest one MongoDB operation may take, server selection, connection and "
+        "server time included (PyMongo's timeoutMS); past it the request is UNAVAILABLE (ms).",
     )
     mongodb_bulk_write: bool = Field(
         True,
@@ -35,6 +44,13 @@ class Settings(BaseSettings):
     )
     redis_url: str | None = Field(
         None, description="Redis URL; unset means `cardgraph dev` starts an embedded Valkey."
+    )
+    redis_timeout_s: float = Field(
+        2.0,
+        gt=0,
+        le=60,
+        description="Connect and read timeout of every Redis command, the Celery broker's too "
+        "(s); a silent event subscription is probed and reconnected after about twice this.",
     )
     cache_max_age_s: float = Field(
         10.0,
@@ -96,15 +112,89 @@ class Settings(BaseSettings):
         "000000000000", pattern=r"^\d{12}$", description="Account id used in card ARNs."
     )
     graphql_max_depth: int = Field(12, ge=1, description="Maximum query depth.")
-    graphql_max_tokens: int = Field(4000, ge=10, description="Maximum tokens in one document.")
+    graphql_max_tokens: int = Field(
+        1500,
+        ge=10,
+        description="Maximum tokens in one document (parsing and validating 4,000 held the "
+        "event loop ~80 ms; send large values as variables).",
+    )
     graphql_max_aliases: int = Field(20, ge=1, description="Maximum aliases in one document.")
+    graphql_max_fields: int = Field(
+        250,
+        ge=1,
+        description="Most fields in one document, a fragment counted wherever it is spread; "
+        "checked before validation.",
+    )
+    graphql_max_field_repeats: int = Field(
+        3,
+        ge=1,
+        description="Most fields sharing one response name in one selection set, fragments "
+        "included; checked before validation.",
+    )
+    graphql_max_cost: int = Field(
+        4000,
+        ge=1,
+        description="Most estimated work of one operation: a field 1 (introspection 1/8), a "
+        "version's `content` or `contentJson` 10 more, times the page size of each connection "
+        "and 3 for the first plain list above it.",
+    )
+    graphql_max_typed_values: int = Field(
+        3000,
+        ge=1,
+        description="Most values handled one by one in one operation: in its variables (JSON "
+        "and Upload values count once) and in a version's typed `content` (larger content "
+        "is read and written as contentJson).",
+    )
+    graphql_max_response_bytes: int = Field(
+        4 * 1024 * 1024,
+        ge=1024,
+        description="Largest response body or WebSocket result (bytes); a larger one is "
+        "replaced by a RESPONSE_TOO_LARGE error.",
+    )
+    rate_limit_per_minute: int = Field(
+        0,
+        ge=0,
+        description="GraphQL operations one key (or OIDC user) may run per minute, counted in "
+        "Redis across API processes (0: no limit).",
+    )
+    rate_limit_burst: int = Field(
+        0,
+        ge=0,
+        description="Operations one key may run at once above that rate (0: a minute's worth).",
+    )
     graphql_max_body_bytes: int = Field(
         1_048_576, ge=1024, description="Largest accepted HTTP request body (bytes)."
     )
-    graphql_introspection: bool = Field(True, description="Allow schema introspection queries.")
-    graphql_ide: bool = Field(True, description="Serve the GraphiQL IDE on GET /graphql.")
+    # Off unless asked for: `cardgraph dev` turns both on (unless set), `serve` leaves them off.
+    graphql_introspection: bool = Field(
+        False, description="Allow schema introspection queries (`cardgraph dev`: on)."
+    )
+    graphql_ide: bool = Field(
+        False, description="Serve the GraphiQL IDE on GET /graphql (`cardgraph dev`: on)."
+    )
+    ws_max_connections_per_key: int = Field(
+        20, ge=1, description="Open WebSockets one key (or OIDC user) may hold per API process."
+    )
+    ws_max_operations: int = Field(
+        20, ge=1, description="Operations (subscriptions included) in flight on one WebSocket."
+    )
+    ws_connection_init_timeout_s: float = Field(
+        5.0, gt=0, description="Seconds a WebSocket may stay open without connection_init."
+    )
+    ws_recheck_interval_s: float = Field(
+        30.0,
+        gt=0,
+        description="How often every open WebSocket is re-authorised (revocations close "
+        "sockets at once; this covers a lost revocation event).",
+    )
     page_size_default: int = Field(20, ge=1, le=100, description="Page size when `first` is unset.")
     page_size_max: int = Field(100, ge=1, le=100, description="Largest accepted `first`.")
+    cursor_secret: SecretStr | None = Field(
+        None,
+        min_length=32,
+        description="Secret signing pagination cursors (32+ characters, the same in every API "
+        "process); unset: a random one created once in MongoDB (`deployment_secrets`).",
+    )
     worker_concurrency: int = Field(
         1, ge=1, description="Worker processes `cardgraph dev` starts for the Celery worker."
     )
@@ -113,6 +203,15 @@ class Settings(BaseSettings):
     )
     task_time_limit_s: int = Field(
         900, ge=2, description="Hard time limit of one task (below the visibility timeout)."
+    )
+    http_keep_alive_s: int = Field(
+        5, ge=1, le=300, description="Seconds `cardgraph serve` keeps an idle connection open."
+    )
+    http_max_concurrency: int = Field(
+        2048,
+        ge=16,
+        description="Connections plus requests in flight one `cardgraph serve` process takes; "
+        "past it new ones get 503.",
     )
     log_level: str = Field("INFO", description="Log level for cardgraph and uvicorn.")
 
@@ -137,6 +236,8 @@ class Settings(BaseSettings):
         for name, value in self.model_dump().items():
             if isinstance(value, tuple | list):
                 env[f"CARDGRAPH_{name.upper()}"] = ",".join(value)
+            elif isinstance(value, SecretStr):  # str() would hand children the mask
+                env[f"CARDGRAPH_{name.upper()}"] = value.get_secret_value()
             elif value is not None:
                 env[f"CARDGRAPH_{name.upper()}"] = str(value)
         return env

@@ -5,7 +5,10 @@ from __future__ import annotations
 from cardgraph.access.models import Principal
 from cardgraph.access.oidc import OidcVerifier
 from cardgraph.access.service import KEY_PREFIX, ApiKeyService
-from cardgraph.errors import UnauthenticatedError
+from cardgraph.errors import UnauthenticatedError, UnavailableError
+from cardgraph.storage.availability import UNAVAILABLE_ERRORS
+
+KEYS_UNAVAILABLE = "the caller cannot be checked: the database is unavailable; try again shortly"
 
 
 class Authenticator:
@@ -16,9 +19,13 @@ class Authenticator:
         self._oidc = oidc
 
     async def authenticate(self, token: str) -> Principal:
-        """The principal a token stands for, or UNAUTHENTICATED."""
-        if token.startswith(f"{KEY_PREFIX}_"):
-            return await self._api_keys.authenticate(token)
-        if self._oidc is not None and token.count(".") == 2:
-            return await self._oidc.authenticate(token)
+        """The principal a token stands for, or UNAUTHENTICATED (UNAVAILABLE: no database)."""
+        try:
+            if token.startswith(f"{KEY_PREFIX}_"):
+                return await self._api_keys.authenticate(token)
+            if self._oidc is not None and token.count(".") == 2:
+                return await self._oidc.authenticate(token)
+        except UNAVAILABLE_ERRORS:
+            # Coded here, so every transport (HTTP, WebSocket, downloads) refuses alike.
+            raise UnavailableError(KEYS_UNAVAILABLE) from None
         raise UnauthenticatedError("invalid API key")

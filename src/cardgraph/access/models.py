@@ -26,6 +26,7 @@ class Principal:
     name: str
     role: Role
     acting_as: str | None = None
+    expires_at: datetime | None = None  # when the credential stops being good (OIDC tokens)
 
     @property
     def actor(self) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 from typing import Any
 
 import jwt
@@ -49,7 +50,11 @@ class OidcVerifier:
             )
         subject = str(claims.get("preferred_username") or claims.get("email") or claims["sub"])
         return Principal(
-            key_id=f"oidc:{claims['sub']}", name=subject, role=role, acting_as=f"oidc:{subject}"
+            key_id=f"oidc:{claims['sub']}",
+            name=subject,
+            role=role,
+            acting_as=f"oidc:{subject}",
+            expires_at=datetime.fromtimestamp(int(claims["exp"]), UTC),
         )
 
 

@@ -8,6 +8,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from cardgraph.access.models import ApiKey, Role
 from cardgraph.storage.mongo import API_KEYS, Document
+from cardgraph.storage.stored_values import stored_enum_name
 
 
 class ApiKeyRepository:
@@ -56,7 +57,9 @@ def _api_key(doc: Document) -> ApiKey:
     return ApiKey(
         id=doc["_id"],
         name=doc["name"],
-        role=Role[doc["role"]],
+        role=stored_enum_name(
+            Role, doc["role"], record="API key", record_id=doc["_id"], field="role"
+        ),
         created_at=doc["created_at"],
         created_by=doc["created_by"],
         revoked_at=doc.get("revoked_at"),

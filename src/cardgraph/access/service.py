@@ -10,7 +10,12 @@ from datetime import UTC, datetime
 from cardgraph.access.models import ApiKey, Principal, Role
 from cardgraph.access.repository import ApiKeyRepository
 from cardgraph.audit.service import AuditLog
-from cardgraph.errors import BadRequestError, NotFoundError, UnauthenticatedError
+from cardgraph.errors import (
+    BadRequestError,
+    DataIntegrityError,
+    NotFoundError,
+    UnauthenticatedError,
+)
 from cardgraph.events.freshness import FreshCache, Freshness, Topic
 from cardgraph.events.publisher import EventPublisher
 
@@ -58,7 +63,10 @@ class ApiKeyService:
         key_id, _, secret = rest.partition("_")
         if prefix != KEY_PREFIX or not key_id or not secret:
             raise UnauthenticatedError("invalid API key")
-        found = await self._keys.load(key_id, lambda: self._repository.find_with_hash(key_id))
+        try:
+            found = await self._keys.load(key_id, lambda: self._repository.find_with_hash(key_id))
+        except DataIntegrityError:  # logged; a key whose role is unknown grants nothing
+            raise UnauthenticatedError("invalid API key") from None
         if found is None or not hmac.compare_digest(found[1], _hash_secret(secret)):
             raise UnauthenticatedError("invalid API key")
         key = found[0]

@@ -13,7 +13,7 @@ from cardgraph.audit.models import SYSTEM_CHAIN, AuditEvent, event_hash
 from cardgraph.audit.repository import AuditRepository
 from cardgraph.cards.content import GENESIS_SHA256
 from cardgraph.clock import utc_now_ms
-from cardgraph.pagination import Page, decode_cursor, encode_cursor
+from cardgraph.pagination import Page, PageRequest, page_of
 from cardgraph.storage.mongo import Document
 
 
@@ -80,17 +80,20 @@ class AuditLog:
         if inserted < len(prepared.events):
             await self._repository.append(prepared.events[inserted:])
 
-    async def page(
-        self, actor: Principal, card_name: str | None, first: int, after: str | None
-    ) -> Page[AuditEvent]:
-        """Events, newest first (approvers and admins only)."""
+    @staticmethod
+    def authorise_reading(actor: Principal) -> None:
+        """Only approvers and admins read the audit log (checked before any argument)."""
         actor.require(Role.APPROVER, "reading the audit log")
-        before = str(decode_cursor(after)[0]) if after is not None else None
-        found = await self._repository.page(card_name, before, first + 1)
-        return Page(
-            items=[(event, encode_cursor([event_id])) for event, event_id in found[:first]],
-            has_next_page=len(found) > first,
-            count=lambda: self._repository.count(card_name),
+
+    async def page(
+        self, actor: Principal, card_name: str | None, request: PageRequest[tuple[str]]
+    ) -> Page[tuple[AuditEvent, str], tuple[str]]:
+        """Events with their ids, newest first (approvers and admins only)."""
+        self.authorise_reading(actor)
+        before = request.after[0] if request.after is not None else None
+        found = await self._repository.page(card_name, before, request.limit)
+        return page_of(
+            request, found, lambda row: (row[1],), lambda: self._repository.count(card_name)
         )
 
     async def check_chain(self, chain: str) -> ChainCheck:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from typing import Any
 
 from cardgraph.aws.clients import AwsClients
+from cardgraph.aws.errors import run_aws
 from cardgraph.errors import FieldProblem, NotFoundError, ValidationFailedError
 
 
@@ -62,7 +62,8 @@ class S3:
         extra: dict[str, Any] = {"ContentType": content_type}
         if kms_key_id:
             extra.update(ServerSideEncryption="aws:kms", SSEKMSKeyId=kms_key_id)
-        await asyncio.to_thread(
+        await run_aws(
+            "S3",
             self._client().put_object,
             Bucket=location.bucket,
             Key=location.key,
@@ -72,15 +73,15 @@ class S3:
 
     async def get(self, location: S3Location) -> bytes:
         """Read a whole (small) object."""
-        response = await asyncio.to_thread(
-            self._client().get_object, Bucket=location.bucket, Key=location.key
+        response = await run_aws(
+            "S3", self._client().get_object, Bucket=location.bucket, Key=location.key
         )
-        body: bytes = await asyncio.to_thread(response["Body"].read)
+        body: bytes = await run_aws("S3", response["Body"].read)
         return body
 
     async def read_capped(self, location: S3Location, limit: int) -> tuple[bytes, str]:
         """Stream an object into memory, refusing it past `limit` bytes; return bytes and ETag."""
-        return await asyncio.to_thread(self._read_capped, location, limit)
+        return await run_aws("S3", self._read_capped, location, limit)
 
     def _read_capped(self, location: S3Location, limit: int) -> tuple[bytes, str]:
         client = self._client()
@@ -110,13 +111,17 @@ class S3:
     async def exists(self, location: S3Location) -> bool:
         """Whether an object exists."""
         client = self._client()
-        try:
-            await asyncio.to_thread(client.head_object, Bucket=location.bucket, Key=location.key)
-        except client.exceptions.ClientError as error:
-            if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
-                return False
-            raise
-        return True
+
+        def head() -> bool:
+            try:
+                client.head_object(Bucket=location.bucket, Key=location.key)
+            except client.exceptions.ClientError as error:
+                if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                    return False
+                raise
+            return True
+
+        return await run_aws("S3", head)
 
     def presigned_get(self, location: S3Location, expires_s: int, filename: str) -> str:
         """A time-limited download URL."""

@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from cardgraph.aws.clients import AwsClients
-from cardgraph.errors import CardgraphError, NotFoundError, UnavailableError
+from cardgraph.aws.errors import run_aws
+from cardgraph.errors import NotFoundError
 
 Response = dict[str, Any]
-
-
-class AwsError(CardgraphError):
-    """SageMaker refused a call for a reason other than a missing resource."""
-
-    code = "AWS_ERROR"
 
 
 def _is_missing(error: ClientError) -> bool:
@@ -38,21 +32,16 @@ class SageMaker:
     async def _call(self, what: str, method: str, **kwargs: Any) -> Response:
         client = self._clients.client("sagemaker")
         call: Callable[..., Response] = getattr(client, method)
-        try:
-            return await asyncio.to_thread(call, **kwargs)
-        except ClientError as error:
-            if _is_missing(error):
-                raise NotFoundError(f"{what} does not exist in SageMaker") from None
-            details = error.response.get("Error", {})
-            raise AwsError(
-                f"SageMaker refused {method}: {details.get('Code')}: {details.get('Message')}"
-            ) from None
-        except Exception as error:  # connection failures, after botocore's own retries
-            if type(error).__module__.startswith(("botocore", "urllib3")):
-                raise UnavailableError(
-                    f"SageMaker cannot be reached: {type(error).__name__}"
-                ) from None
-            raise
+
+        def described() -> Response:
+            try:
+                return call(**kwargs)
+            except ClientError as error:
+                if _is_missing(error):
+                    raise NotFoundError(f"{what} does not exist in SageMaker") from None
+                raise
+
+        return await run_aws("SageMaker", described)
 
     async def describe_model(self, name: str) -> Response:
         """DescribeModel."""

@@ -54,6 +54,8 @@ def parse_content_json(text: str) -> JsonObject:
         value = json.loads(text, parse_constant=_reject_constant)
     except ValueError as exc:
         raise ValidationFailedError([FieldProblem("$", f"not valid JSON: {exc}")]) from None
+    except RecursionError:  # the parser recurses per level; no card is nested this deep
+        raise ValidationFailedError([FieldProblem("$", "JSON nested too deeply")]) from None
     if not isinstance(value, dict):
         raise ValidationFailedError([FieldProblem("$", "content must be a JSON object")])
     return value

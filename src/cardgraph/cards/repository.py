@@ -23,6 +23,7 @@ from cardgraph.cards.models import (
     VersionSource,
 )
 from cardgraph.storage.mongo import CARD_VERSIONS, CARDS, Document, insert_in_order
+from cardgraph.storage.stored_values import stored_enum
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,7 +208,7 @@ class CardRepository:
         return result.modified_count == 1
 
     async def list_cards(
-        self, card_filter: CardFilter, sort: CardSort, after: list[Any] | None, limit: int
+        self, card_filter: CardFilter, sort: CardSort, after: tuple[Any, str] | None, limit: int
     ) -> list[Card]:
         """A page of live cards in the requested order, after the keyset `after`."""
         query = _filter_query(card_filter)
@@ -293,7 +294,9 @@ def _card(doc: Document) -> Card:
         created_by=doc["created_by"],
         updated_at=doc["updated_at"],
         latest_version=doc["latest_version"],
-        status=CardStatus(doc["status"]),
+        status=stored_enum(
+            CardStatus, doc["status"], record="card", record_id=doc["_id"], field="status"
+        ),
         risk_rating=doc.get("risk_rating"),
         model_package_group=doc.get("model_package_group"),
         kms_key_id=doc.get("kms_key_id"),
@@ -332,23 +335,34 @@ def _version_document(version: CardVersion) -> Document:
 
 
 def _version(doc: Document, card_name: str) -> CardVersion:
+    def status(value: object, field: str) -> CardStatus:
+        return stored_enum(
+            CardStatus, value, record="card version", record_id=doc["_id"], field=field
+        )
+
     return CardVersion(
         card_id=doc["card_id"],
         card_name=card_name,
         number=doc["number"],
-        status=CardStatus(doc["status"]),
+        status=status(doc["status"], "status"),
         content_json=doc["content_json"],
         content_sha256=doc["content_sha256"],
         chain_sha256=doc["chain_sha256"],
         previous_chain_sha256=doc.get("prev_sha256"),
         created_at=doc["created_at"],
         created_by=doc["created_by"],
-        source=VersionSource(doc["source"]),
+        source=stored_enum(
+            VersionSource,
+            doc["source"],
+            record="card version",
+            record_id=doc["_id"],
+            field="source",
+        ),
         job_id=doc.get("job_id"),
         status_history=tuple(
             StatusChange(
-                from_status=CardStatus(c["from"]) if c.get("from") else None,
-                to_status=CardStatus(c["to"]),
+                from_status=status(c["from"], "status history") if c.get("from") else None,
+                to_status=status(c["to"], "status history"),
                 changed_by=c["by"],
                 changed_at=c["at"],
             )

@@ -15,11 +15,9 @@ from cardgraph.access.models import Principal, Role
 from cardgraph.audit import context as audit_context
 from cardgraph.audit.service import AuditLog
 from cardgraph.cards.content import (
-    canonical_json,
     model_package_group_of,
     risk_rating_of,
     sha256_hex,
-    validate_content,
 )
 from cardgraph.cards.content_changes import (
     ContentChange,
@@ -28,10 +26,12 @@ from cardgraph.cards.content_changes import (
     plan_content,
     split_at_refused_insert,
 )
+from cardgraph.cards.content_check import checked_content
 from cardgraph.cards.models import (
     Card,
     CardFilter,
     CardSort,
+    CardSortField,
     CardStatus,
     CardVersion,
     StatusChange,
@@ -50,7 +50,15 @@ from cardgraph.events.freshness import FreshCache, Freshness, Topic
 from cardgraph.events.models import CardEvent, CardEventKind
 from cardgraph.events.publisher import EventPublisher
 from cardgraph.lru import LruCache
-from cardgraph.pagination import Page, decode_cursor, encode_cursor
+from cardgraph.pagination import (
+    CARDS_BY_CREATED,
+    CARDS_BY_NAME,
+    CARDS_BY_UPDATED,
+    CursorKind,
+    Page,
+    PageRequest,
+    page_of,
+)
 from cardgraph.shared_reads import SharedReads
 from cardgraph.storage.ordered_writes import OrderedWrites
 
@@ -59,6 +67,13 @@ MAX_WRITE_ATTEMPTS = 200
 CACHED_CARDS = 10_000
 CACHED_VERSIONS = 4096
 CACHED_PAGES = 256
+# A card list's sort key: the sort field's value (a name or a datetime), then the card id.
+CardKey = tuple[Any, str]
+CARD_CURSOR_KINDS: dict[CardSortField, CursorKind[CardKey]] = {
+    CardSortField.NAME: CARDS_BY_NAME,
+    CardSortField.CREATED: CARDS_BY_CREATED,
+    CardSortField.UPDATED: CARDS_BY_UPDATED,
+}
 
 
 class CardService:
@@ -122,14 +137,12 @@ class CardService:
         _require_approver_for(status, actor)
         check_card_name(name)
         check_kms_key_id(kms_key_id)
-        normalised = validate_content(content)
+        normalised, content_json = await checked_content(content)
         if status is CardStatus.APPROVED and self._high_risk_policy:
             check_approval_policy(normalised)
         now = self._clock()
         card_id = uuid.uuid4().hex
-        version = new_version(
-            card_id, name, 1, canonical_json(normalised), status, None, actor, now, source
-        )
+        version = new_version(card_id, name, 1, content_json, status, None, actor, now, source)
         # The version goes in first under a fresh card id; the card document (unique live
         # name) then makes it visible, so a lost race or a crash never shows half a card.
         await self._repository.insert_versions([version])
@@ -173,7 +186,7 @@ class CardService:
     ) -> CardVersion:
         """Make version N+1 with new content (DRAFT); identical content returns version N."""
         actor.require(Role.EDITOR, "changing card content")
-        content_json = canonical_json(validate_content(content))
+        _, content_json = await checked_content(content)
         change = ContentChange(
             content_json=content_json,
             content_sha256=sha256_hex(content_json),
@@ -321,12 +334,14 @@ class CardService:
                 latest, status=status, status_history=(*latest.status_history, change)
             )
             # A version created meanwhile is a later event, except that archiving must reach
-            # whatever is latest: an archived card accepts no content at all.
+            # whatever is latest: an archived card accepts no content at all. The change just
+            # written to the older version happened all the same: it is audited like any other.
+            superseded = False
             if status is CardStatus.ARCHIVED:
                 newest = await self._current_version(card)
-                if newest.number != latest.number:
-                    continue
-            await self._refresh_summary(card, updated)
+                superseded = newest.number != latest.number
+            if not superseded:
+                await self._refresh_summary(card, updated)
             await self._audit.record(
                 actor,
                 "setCardStatus",
@@ -337,6 +352,8 @@ class CardService:
                 details={"from": latest.status.value, "to": status.value},
             )
             await self._announce(CardEventKind.STATUS_CHANGED, updated)
+            if superseded:
+                continue
             return updated
         raise ConflictError(f"card {name!r} is changing too fast; try again")
 
@@ -459,41 +476,38 @@ class CardService:
             self._versions.put(key, version)
         return version
 
-    async def versions(self, card: Card, first: int, after: str | None) -> Page[CardVersion]:
+    async def versions(
+        self, card: Card, request: PageRequest[tuple[int]]
+    ) -> Page[CardVersion, tuple[int]]:
         """A page of the card's versions, oldest first."""
-        after_number = None
-        if after is not None:
-            key = decode_cursor(after)
-            if len(key) != 1 or not isinstance(key[0], int):
-                raise BadRequestError("`after` is not a version cursor")
-            after_number = key[0]
-        found = await self._repository.list_versions(card, after_number, first + 1)
-        return Page(
-            items=[(v, encode_cursor([v.number])) for v in found[:first]],
-            has_next_page=len(found) > first,
-            count=lambda: self._repository.count_versions(card),
+        after = request.after[0] if request.after is not None else None
+        found = await self._repository.list_versions(card, after, request.limit)
+        return page_of(
+            request, found, lambda v: (v.number,), lambda: self._repository.count_versions(card)
         )
 
+    @staticmethod
+    def cursor_kind(sort: CardSort) -> CursorKind[CardKey]:
+        """The list a card cursor belongs to: one per sort field (either direction)."""
+        return CARD_CURSOR_KINDS[sort.field]
+
     async def cards(
-        self, card_filter: CardFilter, sort: CardSort, first: int, after: str | None
-    ) -> Page[Card]:
+        self, card_filter: CardFilter, sort: CardSort, request: PageRequest[CardKey]
+    ) -> Page[Card, CardKey]:
         """A page of live cards matching the filter, in the requested order."""
-        after_key: list[Any] | None = None
-        if after is not None:
-            after_key = decode_cursor(after)
-            if len(after_key) != 3 or after_key[0] != sort.field.value:
-                raise BadRequestError("`after` belongs to a different sort order")
-            after_key = after_key[1:]
-            if sort.field.value != "name":
-                after_key[0] = datetime.fromisoformat(after_key[0])
-        page_key = repr((card_filter, sort, after_key, first))
+        if request.kind is not self.cursor_kind(sort):
+            raise ValueError(f"a {request.kind.name} page request for a {sort.field} list")
+        after = request.after
+        page_key = repr((card_filter, sort, after, request.first))
         found = await self._card_pages.load(
-            page_key, lambda: self._repository.list_cards(card_filter, sort, after_key, first + 1)
+            page_key,
+            lambda: self._repository.list_cards(card_filter, sort, after, request.limit),
         )
-        return Page(
-            items=[(c, _card_cursor(c, sort)) for c in found[:first]],
-            has_next_page=len(found) > first,
-            count=lambda: self._count_cards(card_filter),
+        return page_of(
+            request,
+            found,
+            lambda c: (getattr(c, sort.field.value), c.id),
+            lambda: self._count_cards(card_filter),
         )
 
     async def _count_cards(self, card_filter: CardFilter) -> int:
@@ -550,10 +564,3 @@ def _card_event(kind: CardEventKind, version: CardVersion, job_id: str | None) -
 def _require_approver_for(status: CardStatus, actor: Principal) -> None:
     if status is CardStatus.APPROVED:
         actor.require(Role.APPROVER, "approving cards")
-
-
-def _card_cursor(card: Card, sort: CardSort) -> str:
-    value: Any = getattr(card, sort.field.value)
-    if isinstance(value, datetime):
-        value = value.isoformat()
-    return encode_cursor([sort.field.value, value, card.id])

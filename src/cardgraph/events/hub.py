@@ -6,19 +6,21 @@ import asyncio
 import contextlib
 import logging
 from collections import defaultdict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
 from cardgraph.events.channels import API_KEYS, CARDS, PREFIX
 from cardgraph.events.freshness import Freshness, Topic
+from cardgraph.events.liveness import confirmed_psubscribe, probed_messages
 from cardgraph.events.models import CardEvent
 
 logger = logging.getLogger("cardgraph.events")
 
 QUEUE_LIMIT = 1000
 RECONNECT_DELAY_S = 0.5
+SILENCE_S = 2.0
 
 
 class EventHub:
@@ -27,12 +29,26 @@ class EventHub:
     It also keeps this process's caches fresh: they serve entries only while it listens.
     """
 
-    def __init__(self, redis: aioredis.Redis, freshness: Freshness) -> None:
+    def __init__(
+        self, redis: aioredis.Redis, freshness: Freshness, silence_s: float = SILENCE_S
+    ) -> None:
         self._redis = redis
         self._freshness = freshness
+        # A link quiet this long is pinged, and given up when the ping goes unanswered as long.
+        self._silence_s = silence_s
         self._queues: dict[str, set[asyncio.Queue[bytes]]] = defaultdict(set)
         self._task: asyncio.Task[None] | None = None
         self._ready = asyncio.Event()
+        self._revocation_listeners: list[Callable[[str], None]] = []
+
+    def on_revocation(self, listener: Callable[[str], None]) -> None:
+        """Call `listener(key_id)` for every API key revocation heard, from any process."""
+        self._revocation_listeners.append(listener)
+
+    @property
+    def live(self) -> bool:
+        """Whether the Redis subscription is confirmed and answering right now."""
+        return self._ready.is_set()
 
     @property
     def subscriber_count(self) -> int:
@@ -72,10 +88,11 @@ class EventHub:
         while True:
             try:
                 async with self._redis.pubsub() as pubsub:
-                    await pubsub.psubscribe(f"{PREFIX}*")
+                    # Ready only once the server confirms: a frozen one accepts the send.
+                    await confirmed_psubscribe(pubsub, f"{PREFIX}*", self._silence_s)
                     self._freshness.listening()
                     self._ready.set()
-                    async for message in pubsub.listen():
+                    async for message in probed_messages(pubsub, self._silence_s):
                         if message["type"] == "pmessage":
                             self._dispatch(message["channel"], message["data"])
             except asyncio.CancelledError:
@@ -99,7 +116,10 @@ class EventHub:
                 event = CardEvent.from_json(data)
                 self._freshness.heard(Topic.CARD, event.card_name, event.origin)
             elif channel == API_KEYS:
-                self._freshness.heard(Topic.API_KEY, data.decode(), None)
+                key_id = data.decode()
+                self._freshness.heard(Topic.API_KEY, key_id, None)
+                for listener in self._revocation_listeners:
+                    listener(key_id)
         except (ValueError, KeyError, TypeError):
             # A change we cannot attribute might concern anything cached.
             logger.warning("unreadable change event on %s; forgetting every cache", channel)

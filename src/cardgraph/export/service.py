@@ -17,6 +17,7 @@ from cardgraph.jobs.models import Job, JobError, JobState
 from cardgraph.jobs.queue import JobQueue
 from cardgraph.jobs.repository import JobRepository
 from cardgraph.jobs.runner import JobRunner
+from cardgraph.pagination import PageRequest
 from cardgraph.rendering.service import ArtifactWriter, pdf_filename, pdf_key, render_pdf
 
 PAGE = 100
@@ -49,13 +50,13 @@ class BatchExport:
         await self._runner.announce(job)
         card_filter = filter_from_json(job.input["filter"])
         names_found: list[str] = []
-        after = None
+        request = PageRequest(self._cards.cursor_kind(CardSort()), PAGE)
         while True:
-            page = await self._cards.cards(card_filter, CardSort(), PAGE, after)
+            page = await self._cards.cards(card_filter, CardSort(), request)
             names_found += [card.name for card, _ in page.items]
             if not page.has_next_page:
                 break
-            after = page.items[-1][1]
+            request = PageRequest(request.kind, PAGE, page.items[-1][1])
         parts = [
             names_found[i : i + self._part_size]
             for i in range(0, len(names_found), self._part_size)

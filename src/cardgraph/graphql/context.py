@@ -15,6 +15,7 @@ from cardgraph.access.models import Principal
 from cardgraph.cards.models import Card, CardVersion
 from cardgraph.errors import UnauthenticatedError
 from cardgraph.events.hub import EventHub
+from cardgraph.graphql.sockets import SocketSession
 from cardgraph.services import Services
 
 
@@ -27,6 +28,7 @@ class Context:
     request_id: str
     hub: EventHub | None = None
     principal: Principal | None = None
+    socket: SocketSession | None = None  # the WebSocket session, for operations sent over one
     connection_params: dict[str, Any] = field(default_factory=dict)
 
     @cached_property

@@ -6,21 +6,23 @@ import logging
 from collections.abc import Iterator
 
 from graphql import GraphQLError
-from pymongo.errors import AutoReconnect, ConnectionFailure, ServerSelectionTimeoutError
 from strawberry.extensions import SchemaExtension
 from strawberry.types.execution import StreamExecutionResult
 
 from cardgraph.errors import (
+    BadArgumentError,
     CardgraphError,
     InternalError,
     PolicyViolationError,
     UnavailableError,
     ValidationFailedError,
 )
+from cardgraph.storage.availability import UNAVAILABLE_ERRORS, is_unavailable
 
 logger = logging.getLogger("cardgraph.graphql")
 
-UNAVAILABLE_ERRORS = (ServerSelectionTimeoutError, ConnectionFailure, AutoReconnect)
+__all__ = ["UNAVAILABLE_ERRORS", "UNAVAILABLE_MESSAGE", "CodedErrors", "coded_error"]
+
 UNAVAILABLE_MESSAGE = "the database is unavailable; try again shortly"
 
 
@@ -29,11 +31,11 @@ def coded_error(error: GraphQLError, request_id: str) -> GraphQLError:
     if error.extensions and "code" in error.extensions:
         return error
     original = error.original_error
-    if isinstance(original, UNAVAILABLE_ERRORS):
+    if original is not None and is_unavailable(original):
         original = UnavailableError(UNAVAILABLE_MESSAGE)
     if isinstance(original, CardgraphError):
         extensions: dict[str, object] = {"code": original.code}
-        if isinstance(original, ValidationFailedError | PolicyViolationError):
+        if isinstance(original, ValidationFailedError | PolicyViolationError | BadArgumentError):
             extensions["fields"] = [{"path": p.path, "reason": p.reason} for p in original.fields]
         return _with(error, original.message, extensions)
     if original is None or isinstance(original, GraphQLError) or error.path is None:

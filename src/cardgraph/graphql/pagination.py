@@ -1,16 +1,18 @@
-"""Relay-style connection types shared by every list."""
+"""Relay-style connection types shared by every list, and the one way resolvers page."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import strawberry
 
-from cardgraph.pagination import Page
+from cardgraph.graphql.context import Info
+from cardgraph.pagination import CursorKind, Page, PageRequest, page_size
 
 NodeT = TypeVar("NodeT")
 ItemT = TypeVar("ItemT")
+K = TypeVar("K", bound=tuple[Any, ...])
 
 
 @strawberry.type(description="Where a page ends and whether more follow.")
@@ -45,9 +47,28 @@ class Connection(Generic[NodeT]):
         return await self.count()
 
 
-def to_connection(page: Page[ItemT], convert: Callable[[ItemT], NodeT]) -> Connection[NodeT]:
-    """Build a connection from a domain page."""
-    edges = [Edge(node=convert(item), cursor=cursor) for item, cursor in page.items]
+async def page_request(
+    info: Info, kind: CursorKind[K], first: int | None, after: str | None
+) -> PageRequest[K]:
+    """A list's `first` and `after` as a checked page request (BAD_REQUEST naming the argument)."""
+    context = info.context
+    context.actor  # noqa: B018 -- authenticate before reading any argument
+    settings = context.services.settings
+    size = page_size(first, settings.page_size_default, settings.page_size_max)
+    if after is None:
+        return PageRequest(kind, size)
+    codec = await context.services.cursors.codec()
+    return PageRequest(kind, size, codec.decode(kind, after))
+
+
+async def to_connection(
+    info: Info, page: Page[ItemT, Any], convert: Callable[[ItemT], NodeT]
+) -> Connection[NodeT]:
+    """A domain page as a connection, each item's key signed into its cursor."""
+    codec = await info.context.services.cursors.codec()
+    edges = [
+        Edge(node=convert(item), cursor=codec.encode(page.kind, key)) for item, key in page.items
+    ]
     return Connection(
         edges=edges,
         page_info=PageInfo(

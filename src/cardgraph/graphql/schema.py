@@ -11,7 +11,6 @@ from strawberry.extensions import (
     MaxTokensLimiter,
     ParserCache,
     SchemaExtension,
-    ValidationCache,
     max_aliases,
     query_depth_limiter,
 )
@@ -22,11 +21,16 @@ from cardgraph.graphql.access.resolvers import AccessMutation, AccessQuery
 from cardgraph.graphql.audit.resolvers import AuditQuery
 from cardgraph.graphql.cards.resolvers import CardMutation, CardQuery
 from cardgraph.graphql.errors import CodedErrors
+from cardgraph.graphql.field_roles import MINIMUM_ROLES
+from cardgraph.graphql.guard import OperationGate, guard_root_fields
 from cardgraph.graphql.jobs.autopopulate import AutopopulateMutation
 from cardgraph.graphql.jobs.metrics import MetricsMutation
 from cardgraph.graphql.jobs.resolvers import JobMutation, JobQuery
 from cardgraph.graphql.jobs.subscriptions import Subscription as JobSubscription
+from cardgraph.graphql.limits import FieldLimitedValidation, OperationCostLimit, SocketRateLimit
 from cardgraph.graphql.packages.resolvers import PackageMutation, PackageQuery
+from cardgraph.graphql.sibling_fields import settle_sibling_fields
+from cardgraph.graphql.subscription_transport import StreamedSubscriptions
 from cardgraph.settings import Settings
 
 
@@ -52,7 +56,7 @@ class Subscription(JobSubscription):
     """Every subscription."""
 
 
-class CardgraphSchema(strawberry.Schema):
+class CardgraphSchema(StreamedSubscriptions):
     """Schema whose errors are logged by `CodedErrors` (expected ones are not logged at all)."""
 
     def process_errors(
@@ -78,7 +82,12 @@ def schema_extensions(
         lambda: AddValidationRules(limit_rules),
         lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
         lambda: ParserCache(maxsize=256),
-        lambda: ValidationCache(maxsize=256),
+        # In this order: the rate and the field count are checked before validation runs.
+        SocketRateLimit,
+        lambda: FieldLimitedValidation(
+            settings.graphql_max_fields, settings.graphql_max_field_repeats
+        ),
+        lambda: OperationCostLimit(settings),
     ]
     if not settings.graphql_introspection:
         extensions.append(DisableIntrospection)
@@ -87,9 +96,11 @@ def schema_extensions(
 
 def build_schema(settings: Settings) -> strawberry.Schema:
     """Build the schema with the limits and switches of `settings`."""
+    guard_root_fields(MINIMUM_ROLES, Query, Mutation, Subscription)
+    settle_sibling_fields()
     return CardgraphSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
-        extensions=schema_extensions(settings),
+        extensions=[OperationGate, *schema_extensions(settings)],
     )

@@ -7,6 +7,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from cardgraph.access.models import Principal, Role
+
 
 class JobKind(StrEnum):
     """What a job does."""
@@ -66,6 +68,13 @@ class Job:
     revision: int = 0
     sent_at: datetime | None = None
     parts: dict[str, Any] = field(default_factory=dict)
+    requester_key: str | None = None  # the key (or OIDC subject) that started the job
+
+    def input_visible_to(self, principal: Principal) -> bool:
+        """Inputs name private things (S3 paths, uploads): the requester's and reviewers' only."""
+        return principal.role >= Role.APPROVER or (
+            self.requester_key is not None and principal.key_id == self.requester_key
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,6 +7,7 @@ import uuid
 
 from celery import Celery
 
+from cardgraph.events.redis_connection import broker_transport_timeouts
 from cardgraph.jobs.models import Job
 from cardgraph.jobs.names import TASK_OF_KIND
 from cardgraph.settings import Settings
@@ -19,7 +20,12 @@ class JobQueue:
         self._celery = Celery("cardgraph-producer", broker=settings.redis_url, set_as_current=False)
         self._celery.conf.update(
             broker_connection_retry_on_startup=False,
-            broker_transport_options={"visibility_timeout": settings.broker_visibility_timeout_s},
+            broker_transport_options={
+                "visibility_timeout": settings.broker_visibility_timeout_s,
+                **broker_transport_timeouts(settings),
+            },
+            # Establishing the broker connection is bounded like every other broker call.
+            broker_connection_timeout=settings.redis_timeout_s,
             task_serializer="json",
         )
 
@@ -37,7 +43,9 @@ class JobQueue:
             queue=queue,
             task_id=uuid.uuid4().hex,
             retry=True,
-            retry_policy={"max_retries": 2, "interval_start": 0.1},
+            # One retry covers a broker restart; with a frozen broker each attempt waits out
+            # `redis_timeout_s`, so more would hold the request (the reconciler resends).
+            retry_policy={"max_retries": 1, "interval_start": 0.1},
         )
 
     def close(self) -> None:

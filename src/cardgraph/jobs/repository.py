@@ -10,6 +10,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from cardgraph.jobs.models import ACTIVE_STATES, Job, JobError, JobFilter, JobKind, JobState
 from cardgraph.storage.mongo import JOBS, Document
+from cardgraph.storage.stored_values import stored_enum
 
 
 class JobRepository:
@@ -149,6 +150,7 @@ def _document(job: Job) -> Document:
         "state": job.state.value,
         "input": job.input,
         "requested_by": job.requested_by,
+        "requester_key": job.requester_key,
         "created_at": job.created_at,
         "updated_at": job.updated_at,
         "card_name": job.card_name,
@@ -169,10 +171,13 @@ def _job(doc: Document) -> Job:
     error = doc.get("error")
     return Job(
         id=doc["_id"],
-        kind=JobKind(doc["kind"]),
-        state=JobState(doc["state"]),
+        kind=stored_enum(JobKind, doc["kind"], record="job", record_id=doc["_id"], field="kind"),
+        state=stored_enum(
+            JobState, doc["state"], record="job", record_id=doc["_id"], field="state"
+        ),
         input=doc.get("input") or {},
         requested_by=doc["requested_by"],
+        requester_key=doc.get("requester_key"),
         created_at=doc["created_at"],
         updated_at=doc["updated_at"],
         card_name=doc.get("card_name"),

@@ -6,6 +6,8 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from cardgraph.access.models import Principal
+from cardgraph.audit.service import AuditLog
 from cardgraph.clock import utc_now_ms
 from cardgraph.errors import CardgraphError
 from cardgraph.events.publisher import EventPublisher
@@ -44,9 +46,10 @@ Handler = Callable[[JobContext], Awaitable[dict[str, Any]]]
 class JobRunner:
     """Runs handlers for job ids; a finished job is never run again (redelivery is harmless)."""
 
-    def __init__(self, repository: JobRepository, events: EventPublisher) -> None:
+    def __init__(self, repository: JobRepository, events: EventPublisher, audit: AuditLog) -> None:
         self._repository = repository
         self._events = events
+        self._audit = audit
 
     async def run(self, job_id: str, handler: Handler) -> Job | None:
         """Claim the job, run the handler, record the outcome; None if nothing was left to do."""
@@ -62,9 +65,12 @@ class JobRunner:
             return await self._repository.get(job_id)
         except CardgraphError as error:
             return await self.fail(job_id, JobError(error.code, error.message))
-        except Exception as error:
+        except Exception:
             logger.exception("job %s failed unexpectedly", job_id)
-            return await self.fail(job_id, JobError("INTERNAL", f"{type(error).__name__}"))
+            # What went wrong is in the worker's log; the job says only where to look.
+            return await self.fail(
+                job_id, JobError("INTERNAL", f"internal error; see the worker log for job {job_id}")
+            )
         return await self.succeed(job_id, result)
 
     async def announce(self, job: Job) -> None:
@@ -91,4 +97,22 @@ class JobRunner:
         )
         if failed is not None:
             await self._events.job_changed(failed)
+            await self._record_failure(failed, error)
         return failed
+
+    async def _record_failure(self, job: Job, error: JobError) -> None:
+        """A failed job is a fact of the card's history (or the system's): audit it."""
+        try:
+            await self._audit.record(
+                Principal.for_job(job.id, job.requested_by),
+                "jobFailed",
+                card_name=job.card_name,
+                details={
+                    "jobId": job.id,
+                    "kind": job.kind.value,
+                    "code": error.code,
+                    "reason": error.message[:200],
+                },
+            )
+        except Exception:  # the job's failure stands; a lost trace of it is logged
+            logger.exception("could not audit the failure of job %s", job.id)

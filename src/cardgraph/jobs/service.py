@@ -10,12 +10,12 @@ from typing import Any
 from cardgraph.access.models import Principal, Role
 from cardgraph.audit.service import AuditLog
 from cardgraph.clock import utc_now_ms
-from cardgraph.errors import BadRequestError, NotFoundError
+from cardgraph.errors import NotFoundError
 from cardgraph.events.publisher import EventPublisher
 from cardgraph.jobs.models import ACTIVE_STATES, Job, JobFilter, JobKind, JobState
 from cardgraph.jobs.queue import JobQueue
 from cardgraph.jobs.repository import JobRepository
-from cardgraph.pagination import Page, decode_cursor, encode_cursor
+from cardgraph.pagination import Page, PageRequest, page_of
 
 logger = logging.getLogger("cardgraph.jobs")
 
@@ -51,6 +51,7 @@ class JobService:
             state=JobState.QUEUED,
             input=job_input,
             requested_by=actor.actor,
+            requester_key=actor.key_id,
             created_at=now,
             updated_at=now,
             card_name=card_name,
@@ -89,19 +90,16 @@ class JobService:
             raise NotFoundError(f"no job with id {job_id!r}")
         return job
 
-    async def list_jobs(self, job_filter: JobFilter, first: int, after: str | None) -> Page[Job]:
+    async def list_jobs(
+        self, job_filter: JobFilter, request: PageRequest[tuple[datetime, str]]
+    ) -> Page[Job, tuple[datetime, str]]:
         """Jobs, newest first."""
-        before = None
-        if after is not None:
-            key = decode_cursor(after)
-            if len(key) != 2 or not all(isinstance(k, str) for k in key):
-                raise BadRequestError("`after` is not a job cursor")
-            before = (datetime.fromisoformat(key[0]), key[1])
-        found = await self._repository.find(job_filter, before, first + 1)
-        return Page(
-            items=[(j, encode_cursor([j.created_at.isoformat(), j.id])) for j in found[:first]],
-            has_next_page=len(found) > first,
-            count=lambda: self._repository.count(job_filter),
+        found = await self._repository.find(job_filter, request.after, request.limit)
+        return page_of(
+            request,
+            found,
+            lambda j: (j.created_at, j.id),
+            lambda: self._repository.count(job_filter),
         )
 
     async def cancel(self, job_id: str, actor: Principal) -> Job:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cardgraph.access.models import Principal
+from cardgraph.artifacts.models import UPLOAD_PREFIX
 from cardgraph.aws.s3 import S3, check_bucket_allowed, parse_s3_uri
 from cardgraph.cards.models import VersionSource
 from cardgraph.cards.service import CardService
@@ -85,11 +86,11 @@ class MetricsIngestion:
             )
         sha = hashlib.sha256(data).hexdigest()
         artifact = await self._artifacts.save(
-            f"upload:{sha}",
+            f"{UPLOAD_PREFIX}{sha}",
             filename or "metrics.json",
             "application/json",
             data,
-            f"upload:{actor.key_id}",
+            f"{UPLOAD_PREFIX}{actor.key_id}",  # who may download it (Artifact.readable_by)
             None,
         )
         return {"artifactId": artifact.id, "filename": artifact.filename, "sha256": sha}

@@ -20,7 +20,7 @@ from cardgraph.metrics.parsing import MetricFileType
 from cardgraph.metrics.service import MetricsIngestion, with_evaluation
 from cardgraph.packages.models import ModelPackage, details_hash, metric_reports
 from cardgraph.packages.repository import ModelPackageRepository
-from cardgraph.pagination import Page, decode_cursor, encode_cursor
+from cardgraph.pagination import Page, PageRequest, page_of
 
 logger = logging.getLogger("cardgraph.packages")
 
@@ -123,18 +123,13 @@ class PackageService:
         )
         return version.number
 
-    async def page(self, group: str | None, first: int, after: str | None) -> Page[ModelPackage]:
+    async def page(
+        self, group: str | None, request: PageRequest[tuple[str]]
+    ) -> Page[ModelPackage, tuple[str]]:
         """Mirrored packages, by ARN."""
-        after_arn = None
-        if after is not None:
-            key = decode_cursor(after)
-            after_arn = str(key[0]) if key else None
-        found = await self.packages.in_group(group, after_arn, first + 1)
-        return Page(
-            items=[(p, encode_cursor([p.arn])) for p in found[:first]],
-            has_next_page=len(found) > first,
-            count=lambda: self.packages.count(group),
-        )
+        after_arn = request.after[0] if request.after is not None else None
+        found = await self.packages.in_group(group, after_arn, request.limit)
+        return page_of(request, found, lambda p: (p.arn,), lambda: self.packages.count(group))
 
     async def sync(self, context: JobContext) -> dict[str, Any]:
         """Follow the registry: refresh every package; update or create the cards concerned."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pymongo
 from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, IndexModel
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
@@ -18,9 +19,12 @@ JOBS = "jobs"
 ARTIFACTS = "artifacts"
 MODEL_PACKAGES = "model_packages"
 AUDIT_EVENTS = "audit_events"
+DEPLOYMENT_SECRETS = "deployment_secrets"  # secrets every process shares (cursor signing)
 
 Document = dict[str, Any]
 DUPLICATE_KEY = 11000
+# The one operation allowed past `mongodb_operation_timeout_ms`: index builds at start-up.
+INDEX_BUILD_TIMEOUT_S = 120.0
 
 
 def _live(*fields: str) -> list[tuple[str, int]]:
@@ -79,8 +83,14 @@ INDEXES: dict[str, list[IndexModel]] = {
 
 
 def _client_options(settings: Settings) -> dict[str, Any]:
+    # timeoutMS bounds every operation end to end (server selection, connection checkout,
+    # the wait for the reply, and the server's own maxTimeMS): a frozen or partitioned server
+    # raises NetworkTimeout / ExecutionTimeout instead of holding the request. It supersedes
+    # socketTimeoutMS, which it makes the driver ignore, and it is the server selection timeout
+    # too (PyMongo uses the time remaining instead of serverSelectionTimeoutMS).
     return {
         "tz_aware": True,
+        "timeoutMS": settings.mongodb_operation_timeout_ms,
         "serverSelectionTimeoutMS": settings.mongodb_timeout_ms,
         "connectTimeoutMS": settings.mongodb_timeout_ms,
         "appname": "cardgraph",
@@ -113,6 +123,15 @@ async def insert_in_order(collection: AsyncCollection[Document], documents: list
 
 async def ensure_indexes(db: AsyncDatabase[Document]) -> None:
     """Create every index the repositories rely on (idempotent)."""
+    # An unreachable server fails within the connect timeout (start-up goes on without it) ...
+    with pymongo.timeout(db.client.options.pool_options.connect_timeout):
+        await db.command("ping")
+    # ... while building an index over a large collection may outlast a request's timeout.
+    with pymongo.timeout(INDEX_BUILD_TIMEOUT_S):
+        await _ensure_indexes(db)
+
+
+async def _ensure_indexes(db: AsyncDatabase[Document]) -> None:
     for collection, indexes in INDEXES.items():
         await db[collection].create_indexes(indexes)
     for collection, names in OBSOLETE_INDEXES.items():

@@ -6,8 +6,8 @@ import strawberry
 
 from cardgraph.graphql.audit.types import AuditEventType, VerificationType
 from cardgraph.graphql.context import Info
-from cardgraph.graphql.pagination import Connection, to_connection
-from cardgraph.pagination import page_size
+from cardgraph.graphql.pagination import Connection, page_request, to_connection
+from cardgraph.pagination import AUDIT_EVENTS
 
 
 @strawberry.type
@@ -25,10 +25,11 @@ class AuditQuery:
         after: str | None = None,
     ) -> Connection[AuditEventType]:
         """Audit events."""
-        settings = info.context.services.settings
-        size = page_size(first, settings.page_size_default, settings.page_size_max)
-        page = await info.context.services.audit.page(info.context.actor, card, size, after)
-        return to_connection(page, lambda e: AuditEventType(event=e))
+        audit = info.context.services.audit
+        audit.authorise_reading(info.context.actor)
+        request = await page_request(info, AUDIT_EVENTS, first, after)
+        page = await audit.page(info.context.actor, card, request)
+        return await to_connection(info, page, lambda row: AuditEventType(event=row[0]))
 
     @strawberry.field(
         description="Re-hash a card's versions and its audit chain from storage; "

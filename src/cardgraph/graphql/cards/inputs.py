@@ -10,12 +10,15 @@ from strawberry.scalars import JSON
 
 from cardgraph.cards import models
 from cardgraph.cards.content import parse_content_json
-from cardgraph.errors import BadRequestError
+from cardgraph.errors import BadArgumentError, BadRequestError
 from cardgraph.graphql.cards.content_inputs import CardContentInput
 from cardgraph.graphql.cards.content_mapping import content_from_input
 from cardgraph.graphql.cards.content_types import RiskRating
 from cardgraph.graphql.cards.types import CardSortField, CardStatus, SortDirection
 from cardgraph.graphql.jobs.autopopulate import AutopopulateSources
+
+# SageMaker's longest model card and model package group name.
+MAX_NAME_CHARS = 63
 
 
 @strawberry.input(description="Conditions on listed cards; all given conditions must hold.")
@@ -42,7 +45,15 @@ class CardFilter:
     )
 
     def to_domain(self) -> models.CardFilter:
-        """The domain filter."""
+        """The domain filter (BAD_REQUEST for a name part no card name can contain)."""
+        for argument, value in (
+            ("filter.nameContains", self.name_contains),
+            ("filter.modelPackageGroup", self.model_package_group),
+        ):
+            # Card and package group names have at most 63 characters: a longer value
+            # matches nothing, and would only make the database scan with a huge pattern.
+            if value is not None and len(value) > MAX_NAME_CHARS:
+                raise BadArgumentError(argument, f"is longer than a name can be ({MAX_NAME_CHARS})")
         return models.CardFilter(
             name_contains=self.name_contains,
             statuses=tuple(self.status or ()),

@@ -15,8 +15,7 @@ from cardgraph.graphql.cards.inputs import (
 from cardgraph.graphql.cards.types import CardType, CardVersionType
 from cardgraph.graphql.context import Info
 from cardgraph.graphql.jobs.autopopulate import start_autopopulation
-from cardgraph.graphql.pagination import Connection, to_connection
-from cardgraph.pagination import page_size
+from cardgraph.graphql.pagination import Connection, page_request, to_connection
 
 
 @strawberry.type
@@ -39,12 +38,11 @@ class CardQuery:
         after: str | None = None,
     ) -> Connection[CardType]:
         """Card list."""
-        settings = info.context.services.settings
-        size = page_size(first, settings.page_size_default, settings.page_size_max)
-        page = await info.context.services.cards.cards(
-            (filter or CardFilter()).to_domain(), (sort or CardSort()).to_domain(), size, after
-        )
-        return to_connection(page, lambda c: CardType(card=c))
+        cards = info.context.services.cards
+        card_sort = (sort or CardSort()).to_domain()
+        request = await page_request(info, cards.cursor_kind(card_sort), first, after)
+        page = await cards.cards((filter or CardFilter()).to_domain(), card_sort, request)
+        return await to_connection(info, page, lambda c: CardType(card=c))
 
 
 @strawberry.type

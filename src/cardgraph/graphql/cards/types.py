@@ -14,9 +14,12 @@ from cardgraph.graphql.cards.content_mapping import content_to_output
 from cardgraph.graphql.cards.content_types import CardContent, RiskRating
 from cardgraph.graphql.context import Info
 from cardgraph.graphql.jobs.types import JobType
-from cardgraph.graphql.pagination import Connection, to_connection
+from cardgraph.graphql.limits import check_typed_content
+from cardgraph.graphql.pagination import Connection, page_request, to_connection
+from cardgraph.graphql.raw_json import RawJson
 from cardgraph.jobs.models import JobFilter
-from cardgraph.pagination import page_size
+from cardgraph.pagination import JOBS, VERSIONS
+from cardgraph.storage.stored_values import damaged, stored_enum
 
 if TYPE_CHECKING:
     from cardgraph.graphql.packages.types import ModelPackageType
@@ -78,15 +81,28 @@ class CardVersionType:
         """Status."""
         return self.version.status
 
-    @strawberry.field(description="The content as typed sections.")
-    def content(self) -> CardContent:
+    @strawberry.field(
+        description="The content as typed sections (COST_LIMIT when it holds more values than "
+        "the server sends typed; read `contentJson` then)."
+    )
+    def content(self, info: Info) -> CardContent:
         """Typed content."""
-        return content_to_output(self.version.content)
+        # Each value of typed content is completed one by one (~7 µs): the largest content
+        # would hold the event loop for a third of a second.
+        limit = info.context.services.settings.graphql_max_typed_values
+        check_typed_content(self.version.content_json, limit)
+        try:
+            return content_to_output(self.version.content)
+        except ValueError as error:  # stored content with a value no enum knows: damaged
+            record_id = f"{self.version.card_id}:{self.version.number}"
+            raise damaged("card version", record_id, "content value", str(error)) from None
 
     @strawberry.field(description="The content as SageMaker's snake_case model card JSON.")
     def content_json(self) -> JSON:
         """Content JSON."""
-        return cast("JSON", self.version.content)
+        # The stored canonical JSON, sent as it is: parsing 100,000 characters of numbers
+        # only to encode them again held the event loop ~20 ms a version.
+        return cast("JSON", RawJson(self.version.content_json))
 
     @strawberry.field(description="SHA-256 of the canonical content JSON.")
     def content_sha256(self) -> str:
@@ -159,7 +175,15 @@ class CardType:
     @strawberry.field(description="Risk rating of the latest version, if set.")
     def risk_rating(self) -> RiskRating | None:
         """Risk rating."""
-        return RiskRating(self.card.risk_rating) if self.card.risk_rating else None
+        if not self.card.risk_rating:
+            return None
+        return stored_enum(
+            RiskRating,
+            self.card.risk_rating,
+            record="card",
+            record_id=self.card.id,
+            field="risk rating",
+        )
 
     @strawberry.field(description="When the card was created.")
     def created_at(self) -> datetime:
@@ -202,12 +226,11 @@ class CardType:
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[JobType]:
         """The card's jobs."""
-        settings = info.context.services.settings
-        size = page_size(first, settings.page_size_default, settings.page_size_max)
+        request = await page_request(info, JOBS, first, after)
         page = await info.context.services.jobs.list_jobs(
-            JobFilter(card_name=self.card.name), size, after
+            JobFilter(card_name=self.card.name), request
         )
-        return to_connection(page, lambda j: JobType(job=j))
+        return await to_connection(info, page, lambda j: JobType(job=j))
 
     @strawberry.field(description="The model package version this card documents, if linked.")
     async def model_package(
@@ -224,7 +247,6 @@ class CardType:
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[CardVersionType]:
         """Versions, paginated."""
-        settings = info.context.services.settings
-        size = page_size(first, settings.page_size_default, settings.page_size_max)
-        page = await info.context.services.cards.versions(self.card, size, after)
-        return to_connection(page, lambda v: CardVersionType(version=v))
+        request = await page_request(info, VERSIONS, first, after)
+        page = await info.context.services.cards.versions(self.card, request)
+        return await to_connection(info, page, lambda v: CardVersionType(version=v))

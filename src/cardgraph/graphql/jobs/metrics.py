@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 import strawberry
 from starlette.datastructures import UploadFile
 from strawberry.file_uploads import Upload
 
 from cardgraph.access.models import Role
+from cardgraph.errors import BadArgumentError
 from cardgraph.graphql.context import Info
 from cardgraph.graphql.jobs.types import JobType
 from cardgraph.jobs.models import JobKind
@@ -98,9 +99,12 @@ class MetricsMutation:
         actor = info.context.actor
         # Checked before the upload is stored, not only when the job starts.
         actor.require(Role.EDITOR, "ingesting metrics")
+        # strawberry hands Starlette's UploadFile to Starlette apps; a JSON variable in the
+        # file's place (no multipart) arrives as whatever value it held.
+        if not isinstance(input.file, UploadFile):
+            raise BadArgumentError("input.file", "must be a file sent with the request (multipart)")
+        file = input.file
         card = await services.cards.require_card(input.name)
-        # strawberry hands Starlette's UploadFile to Starlette apps.
-        file = cast("UploadFile", input.file)
         data = await file.read(services.metrics.max_bytes + 1)
         upload = await services.metrics.store_upload(data, file.filename or "", actor)
         job = await services.jobs.start(

@@ -9,9 +9,9 @@ from cardgraph.export.formats import filter_to_json
 from cardgraph.graphql.cards.inputs import CardFilter
 from cardgraph.graphql.context import Info
 from cardgraph.graphql.jobs.types import JobFilter, JobType
-from cardgraph.graphql.pagination import Connection, to_connection
+from cardgraph.graphql.pagination import Connection, page_request, to_connection
 from cardgraph.jobs.models import JobKind
-from cardgraph.pagination import page_size
+from cardgraph.pagination import JOBS
 
 ExportFormat = strawberry.enum(formats.ExportFormat, description="File format of each card.")
 
@@ -35,12 +35,11 @@ class JobQuery:
         after: str | None = None,
     ) -> Connection[JobType]:
         """Job list."""
-        settings = info.context.services.settings
-        size = page_size(first, settings.page_size_default, settings.page_size_max)
+        request = await page_request(info, JOBS, first, after)
         page = await info.context.services.jobs.list_jobs(
-            (filter or JobFilter()).to_domain(), size, after
+            (filter or JobFilter()).to_domain(), request
         )
-        return to_connection(page, lambda j: JobType(job=j))
+        return await to_connection(info, page, lambda j: JobType(job=j))
 
 
 @strawberry.type

@@ -9,6 +9,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from cardgraph.events import models as event_models
+from cardgraph.graphql.context import Info
 from cardgraph.jobs import models
 
 JobKind = strawberry.enum(models.JobKind, description="What a job does.")
@@ -58,9 +59,14 @@ class JobType:
         """Message."""
         return self.job.message
 
-    @strawberry.field(description="The job's input, as given.")
-    def input(self) -> JSON:
-        """Input."""
+    @strawberry.field(
+        description="The job's input, as given; null unless you requested the job or are an "
+        "approver or admin (inputs name S3 paths and uploaded files)."
+    )
+    def input(self, info: Info) -> JSON | None:
+        """Input, for the requester and reviewers."""
+        if not self.job.input_visible_to(info.context.actor):
+            return None
         return cast("JSON", self.job.input)
 
     @strawberry.field(description="The result of a SUCCEEDED job (artifact, download URL, …).")

@@ -8,9 +8,9 @@ from cardgraph.graphql.cards.types import CardType
 from cardgraph.graphql.context import Info
 from cardgraph.graphql.jobs.types import JobType
 from cardgraph.graphql.packages.types import ModelPackageType
-from cardgraph.graphql.pagination import Connection, to_connection
+from cardgraph.graphql.pagination import Connection, page_request, to_connection
 from cardgraph.jobs.models import JobKind
-from cardgraph.pagination import page_size
+from cardgraph.pagination import PACKAGES
 
 
 @strawberry.type
@@ -32,10 +32,9 @@ class PackageQuery:
         after: str | None = None,
     ) -> Connection[ModelPackageType]:
         """Package list."""
-        settings = info.context.services.settings
-        size = page_size(first, settings.page_size_default, settings.page_size_max)
-        page = await info.context.services.packages.page(group_name, size, after)
-        return to_connection(page, lambda p: ModelPackageType(package=p))
+        request = await page_request(info, PACKAGES, first, after)
+        page = await info.context.services.packages.page(group_name, request)
+        return await to_connection(info, page, lambda p: ModelPackageType(package=p))
 
 
 @strawberry.type

@@ -1,0 +1,59 @@
+"""AWS calls off the event loop, with botocore's failures turned into coded errors.
+
+Clients see a code and a sentence; the exception, the account and the IAM identity that AWS
+names in its messages stay in the server log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from botocore.exceptions import (
+    ClientError,
+    NoCredentialsError,
+    NoRegionError,
+    ParamValidationError,
+    PartialCredentialsError,
+)
+
+from cardgraph.errors import BadRequestError, CardgraphError, ConfigurationError, UnavailableError
+
+logger = logging.getLogger("cardgraph.aws")
+
+T = TypeVar("T")
+
+_NOT_CONFIGURED = (NoCredentialsError, PartialCredentialsError, NoRegionError)
+
+
+class AwsError(CardgraphError):
+    """AWS refused a call for a reason other than a missing resource."""
+
+    code = "AWS_ERROR"
+
+
+async def run_aws(service: str, call: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run a blocking boto3 call in a thread; raise only coded errors."""
+    try:
+        return await asyncio.to_thread(call, *args, **kwargs)
+    except CardgraphError:
+        raise
+    except ParamValidationError:
+        # botocore refused the request before sending it: an argument the caller gave is wrong.
+        raise BadRequestError(f"{service} does not accept these parameters") from None
+    except _NOT_CONFIGURED:
+        logger.warning("%s call without AWS configuration", service, exc_info=True)
+        raise ConfigurationError(
+            f"{service} is not configured on this server; an operator must set its credentials"
+        ) from None
+    except ClientError as error:
+        code = error.response.get("Error", {}).get("Code", "unknown")
+        logger.warning("%s refused a call (%s)", service, code, exc_info=True)
+        raise AwsError(f"{service} refused the call ({code})") from None
+    except Exception as error:  # connection failures, after botocore's own retries
+        if type(error).__module__.startswith(("botocore", "urllib3")):
+            logger.warning("%s cannot be reached", service, exc_info=True)
+            raise UnavailableError(f"{service} cannot be reached; try again later") from None
+        raise
