@@ -40,11 +40,6 @@ def check_http(response: httpx.Response, context: object) -> None:
     assert response.status_code < 500, (response.status_code, response.text[:3000], context)
     assert "Traceback" not in response.text
     body = response.json()
-    import collections, json as _j
-    codes = collections.Counter((e.get("extensions") or {}).get("code") for e in body.get("errors") or [])
-    data = body.get("data") or {}
-    ok = sum(1 for v in data.values() if v is not None) if isinstance(data, dict) else 0
-    open("/tmp/h6/tally.txt", "a").write(_j.dumps({"status": response.status_code, "codes": codes, "ok": ok}) + "\n")
     if response.status_code != 200:
         assert body.get("errors"), (response.status_code, body, context)
     check_payload(body, context)

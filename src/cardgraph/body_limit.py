@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 
 from starlette.requests import ClientDisconnect
@@ -61,10 +62,8 @@ class BodySizeLimit:
             started = started or message["type"] == "http.response.start"
             await send(message)
 
-        try:
+        with contextlib.suppress(BodyTooLarge):  # the app let it through: 413 below
             await self.app(scope, counting_receive, guarded_send)
-        except BodyTooLarge:
-            pass
         if exceeded and not started:
             await _refuse(send, limit)
 

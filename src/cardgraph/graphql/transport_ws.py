@@ -36,3 +36,7 @@ class CodedTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
             )
             return
         await super().handle_subscribe(message)
+
+    def forget_id(self, id: str) -> None:
+        """Forget a finished operation; one the client stopped as it finished is gone already."""
+        self.operations.pop(id, None)
