@@ -120,6 +120,18 @@ def test_dev_runs_everything_keeps_data_and_stops_cleanly(tmp_path: Path) -> Non
         client.close()
 
 
+def test_dev_stopped_with_sigterm_stops_its_worker_and_servers(tmp_path: Path) -> None:
+    """A supervisor (systemd, `timeout`, an IDE) stops with SIGTERM, not Ctrl-C."""
+    with dev_process(tmp_path) as (process, _):
+        family = _wait_for_worker(process.pid)
+        process.send_signal(signal.SIGTERM)
+        process.wait(60)
+    deadline = time.monotonic() + 30
+    while any(_alive(p) for p in family) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not [(_cmdline(p), p) for p in family if _alive(p)]
+
+
 def test_dev_uses_configured_servers_instead_of_embedded_ones(
     tmp_path: Path, mongodb_server: EmbeddedServer, redis_server: EmbeddedServer
 ) -> None:

@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -200,10 +201,18 @@ def ensure_admin_key(settings: Settings) -> str:
     return secret
 
 
+def _exit_on_signal(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
 def run_dev(settings: Settings) -> int:
     """Run everything locally: embedded servers, one worker, the API; Ctrl-C stops it all."""
     settings = dev_settings(settings)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    # uvicorn re-raises the SIGTERM it caught once it has shut down; as an exception here it
+    # unwinds through the clean-up below, instead of ending the process and orphaning the
+    # worker and the embedded servers.
+    signal.signal(signal.SIGTERM, _exit_on_signal)
     with embedded_servers(settings) as running:
         secret = ensure_admin_key(running)
         worker = subprocess.Popen(
