@@ -43,7 +43,7 @@ class OperationGate(SchemaExtension):
         if not isinstance(context, Context) or context.principal is None:
             raise UnauthenticatedError("not authenticated")
         if context.socket is not None:
-            context.principal = await context.socket.reauthorise()
+            context.principal = await context.socket.authenticate()
         yield
 
 

@@ -124,7 +124,8 @@ class SocketSession:
         self._expiry: asyncio.TimerHandle | None = None
 
     async def authenticate(self) -> Principal:
-        """Authenticate the token; on failure the socket closes (4403) and the error rises."""
+        """Check the token against the key's current state (at connection_init, before each
+        operation, on each sweep); on failure the socket closes (4403) and the error rises."""
         try:
             principal = await self._authenticator.authenticate(self.token)
         except UnauthenticatedError as error:
@@ -133,10 +134,6 @@ class SocketSession:
         self.principal = principal
         self._watch_expiry(principal)
         return principal
-
-    async def reauthorise(self) -> Principal:
-        """Check the token against the key's current state (before each operation)."""
-        return await self.authenticate()
 
     async def close(self, code: int, reason: str) -> None:
         """Close the socket."""
@@ -211,7 +208,7 @@ class SocketRegistry:
         for sessions in tuple(self._by_key.values()):
             for session in tuple(sessions):
                 with contextlib.suppress(CardgraphError):
-                    await session.reauthorise()
+                    await session.authenticate()
 
     async def run(self, hub: EventHub | None) -> None:
         """Close revoked keys' sockets as revocations are heard; sweep now and then."""
