@@ -15,11 +15,16 @@ RUN pip install --no-cache-dir --require-hashes -r requirements.lock \
     && pip install --no-cache-dir --no-deps . \
     && pip check
 
-RUN useradd --system --uid 10001 --home-dir /app cardgraph
+# The data directory exists in the image, owned by the service's user, so a named volume
+# mounted at its artifacts/ (docker-compose.yml: shared by the API and the workers) starts
+# out writable by that user.
+RUN useradd --system --uid 10001 --home-dir /app cardgraph \
+    && mkdir -p /var/lib/cardgraph/artifacts \
+    && chown -R cardgraph /var/lib/cardgraph
 USER cardgraph
 
 ENV CARDGRAPH_HOST=0.0.0.0 \
     CARDGRAPH_PORT=8000 \
-    CARDGRAPH_DATA_DIR=/tmp/cardgraph
+    CARDGRAPH_DATA_DIR=/var/lib/cardgraph
 EXPOSE 8000
 CMD ["cardgraph", "serve"]

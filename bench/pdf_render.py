@@ -1,8 +1,13 @@
-"""PDF render time per card (p50/p95): a small card, and a card with 10 metric groups."""
+"""PDF render time: scaling with text (it must be linear), a 90,000-character card, small cards.
+
+Each text size is one legal card rendered in-process (WeasyPrint alone); the small card is also
+rendered through `PdfRenderer`, the budgeted child process the workers use.
+"""
 
 from __future__ import annotations
 
 import json
+import statistics
 import sys
 import time
 from datetime import UTC, datetime
@@ -12,13 +17,16 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.stack import Row, report, summary
-from cardgraph.cards.content import canonical_json, chain_sha256, sha256_hex
+from cardgraph.cards.content import canonical_json, chain_sha256, sha256_hex, validate_content
 from cardgraph.cards.models import Card, CardStatus, CardVersion, VersionSource
 from cardgraph.rendering.html import render_card_html
 from cardgraph.rendering.pdf import html_to_pdf
+from cardgraph.rendering.renderer import PdfRenderer
+from tests.long_card import long_card, prose
 
-RUNS = 25
+SMALL_RUNS = 25
 FULL_CARD = json.loads((Path(__file__).parents[1] / "tests/data/full_card.json").read_text())
+TEXT_SIZES = (400, 1_600, 3_200, 12_800, 51_200)
 
 
 def _small() -> dict[str, Any]:
@@ -59,7 +67,7 @@ def _ten_groups() -> dict[str, Any]:
 
 def _version(content: dict[str, Any]) -> tuple[Card, CardVersion]:
     now = datetime.now(UTC)
-    text = canonical_json(content)
+    text = canonical_json(validate_content(content))
     card = Card(
         "bench", "bench-card", "arn:bench", now, "bench", now, 1, CardStatus.DRAFT, None, None
     )
@@ -79,30 +87,97 @@ def _version(content: dict[str, Any]) -> tuple[Card, CardVersion]:
     return card, version
 
 
-def _measure(content: dict[str, Any]) -> tuple[list[float], int]:
+def _html(content: dict[str, Any]) -> str:
     card, version = _version(content)
-    html_to_pdf(render_card_html(card, version, datetime.now(UTC)))  # warm fonts and caches
-    times, size = [], 0
-    for _ in range(RUNS):
+    return render_card_html(card, version, datetime.now(UTC))
+
+
+def _seconds(content: dict[str, Any], runs: int) -> float:
+    """Median seconds of `runs` renders (HTML and PDF)."""
+    times = []
+    for _ in range(runs):
         started = time.perf_counter()
-        size = len(html_to_pdf(render_card_html(card, version, datetime.now(UTC))))
+        html_to_pdf(_html(content))
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def _scaling_rows() -> list[Row]:
+    html_to_pdf(_html(_small()))  # warm fonts and caches
+    base = _seconds({"model_overview": {"model_name": "x"}}, 7)
+    rows, seconds = [], {}
+    for size in TEXT_SIZES:
+        seconds[size] = _seconds({"model_overview": {"problem_type": prose(size, size)}}, 5)
+        rows.append(
+            Row(
+                f"PDF render, one {size:,}-character field",
+                f"{seconds[size]:.2f} s ({(seconds[size] - base) * 1000:+.0f} ms over no text)",
+            )
+        )
+    low, mid, high = 3_200, 12_800, 51_200
+    first = (seconds[mid] - seconds[low]) / (mid - low) * 10_000
+    second = (seconds[high] - seconds[mid]) / (high - mid) * 10_000
+    rows.append(
+        Row(
+            "PDF render time per 10k more chars: 3.2k→12.8k / 12.8k→51.2k",
+            f"{first:.2f} / {second:.2f} s",
+            ratio=f"{second / first:.2f}" if first > 0 else "",
+            target="ratio ≈ 1 (linear; quadratic: 4)",
+        )
+    )
+    eight = {
+        "additional_information": {"custom_details": {f"f{i}": prose(1000, i) for i in range(8)}}
+    }
+    rows.append(Row("PDF render, eight 1,000-character fields", f"{_seconds(eight, 3):.2f} s"))
+    token = {"model_overview": {"problem_type": "9f86d081884c7d65" * 313}}
+    rows.append(
+        Row("PDF render, one 5,008-character unbroken token", f"{_seconds(token, 3):.2f} s")
+    )
+    card = long_card(90_000)
+    size = len(canonical_json(card))
+    rows.append(
+        Row(f"PDF render, a {size:,}-character card", f"{_seconds(card, 3):.2f} s", target="≤ 5 s")
+    )
+    return rows
+
+
+def _small_rows() -> list[Row]:
+    html = _html(_small())
+    html_to_pdf(html)  # warm fonts and caches
+    times = []
+    for _ in range(SMALL_RUNS):
+        started = time.perf_counter()
+        html_to_pdf(_html(_small()))
         times.append((time.perf_counter() - started) * 1000)
-    return times, size
+    renderer = PdfRenderer(budget_s=60)
+    try:
+        renderer.render_sync(html)  # starts the render process
+        through_child = []
+        for _ in range(SMALL_RUNS):
+            started = time.perf_counter()
+            renderer.render_sync(_html(_small()))
+            through_child.append((time.perf_counter() - started) * 1000)
+    finally:
+        renderer.close()
+    ten = _seconds(_ten_groups(), 5)
+    return [
+        Row(
+            "PDF render, small card: p50 / p95",
+            f"{summary(times)['p50']:.0f} / {summary(times)['p95']:.0f} ms",
+            target="p50 ≤ 200 ms",
+        ),
+        Row(
+            "PDF render, small card via the render process: p50 / p95",
+            f"{summary(through_child)['p50']:.0f} / {summary(through_child)['p95']:.0f} ms",
+            target="p50 ≤ 200 ms",
+        ),
+        Row("PDF render, 10 metric groups (40 metrics, 30 charts)", f"{ten * 1000:.0f} ms"),
+    ]
 
 
 def main() -> None:
     """Measure and print."""
-    rows = []
-    for label, content in (("small card", _small()), ("10 metric groups", _ten_groups())):
-        times, size = _measure(content)
-        stats = summary(times)
-        rows.append(
-            Row(
-                f"PDF render, {label}: p50 / p95",
-                f"{stats['p50']:.0f} / {stats['p95']:.0f} ms ({size // 1024} KiB PDF)",
-            )
-        )
-    report("pdf_render", rows)
+    report("pdf_render", [*_scaling_rows(), *_small_rows()])
 
 
 if __name__ == "__main__":

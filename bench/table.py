@@ -10,7 +10,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.stack import RESULTS, Row, print_table
 
-ORDER = ("http_load", "pdf_render", "batch_export", "subscription_fanout", "event_loop_hold")
+ORDER = (
+    "http_load",
+    "pdf_render",
+    "batch_export",
+    "subscription_fanout",
+    "event_loop_hold",
+    "cold_list",
+)
 
 
 def main() -> None:

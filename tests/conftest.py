@@ -18,6 +18,7 @@ from cardgraph.cli import issue_api_key
 from cardgraph.embedded import EmbeddedServer, free_port, start_mongodb, start_redis
 from cardgraph.settings import Settings
 from cardgraph.storage.mongo import create_async_client, ensure_indexes
+from tests.node_clients import NodeProject, prepare_node_project
 from tests.servers import GraphQLClient, run_async, running_app
 from tests.workers import WorkerProcess
 
@@ -89,6 +90,12 @@ async def _ensure_indexes(settings: Settings) -> None:
         await ensure_indexes(client[settings.mongodb_database])
     finally:
         await client.close()
+
+
+@pytest.fixture(scope="session")
+def node_project() -> NodeProject:
+    """tests/node (graphql-ws, graphql-http) with its packages installed (`npm ci` if stale)."""
+    return prepare_node_project()
 
 
 @pytest.fixture(scope="session")

@@ -206,4 +206,6 @@ def test_a_subscription_over_plain_http_is_a_bad_request(
         response = reader.http.get("/graphql", params={"query": query})
     assert response.status_code == 400, response.text
     assert _code(response) == "BAD_REQUEST"
-    assert "subscriptions are not allowed" in response.json()["errors"][0]["message"]
+    message = response.json()["errors"][0]["message"]
+    assert f"subscriptions are not served over HTTP {method}" in message  # it says where
+    assert "WebSocket" in message

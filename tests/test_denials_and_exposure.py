@@ -147,6 +147,30 @@ def test_another_editor_sees_neither_input_nor_upload(
         assert other.data(JOB_INPUT, {"id": job_id})["job"]["input"] is None
 
 
+def test_the_same_file_uploaded_by_two_editors_is_each_ones_own(
+    api_url: str, keys: dict[Role, str], admin: GraphQLClient, card_name: str
+) -> None:
+    same = b'{"secret": "the same bytes, %s"}' % card_name.encode()
+    created = admin.data(
+        'mutation { createApiKey(name: "second-uploader", role: EDITOR) { secret } }'
+    )["createApiKey"]
+    uploads = []
+    with GraphQLClient(api_url, created["secret"]) as second:
+        create_card(second, card_name, {})
+        for key, client in ((keys[Role.EDITOR], None), (created["secret"], second)):
+            response = upload_metrics(
+                api_url, key, card_name, same, metric_type="MODEL_CARD_METRIC_SCHEMA"
+            )
+            assert response.status_code == 200, response.text
+            job_id = response.json()["data"]["ingestMetricsFile"]["id"]
+            with GraphQLClient(api_url, key) as uploader:
+                upload = uploader.data(JOB_INPUT, {"id": job_id})["job"]["input"]["upload"]
+                download = uploader.http.get(f"/artifacts/{upload['artifactId']}")
+            assert download.status_code == 200 and download.content == same, client
+            uploads.append(upload["artifactId"])
+    assert uploads[0] != uploads[1]
+
+
 def test_missing_aws_configuration_is_reported_by_code_only() -> None:
     def call() -> None:
         raise NoCredentialsError()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -150,3 +152,62 @@ def test_dev_uses_configured_servers_instead_of_embedded_ones(
         schema = client.data("{ __schema { queryType { name } } }")
         client.close()
         assert schema == {"__schema": {"queryType": {"name": "Query"}}}
+
+
+def _cli(workdir: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """A `cardgraph` command run in `workdir`, as a user types it there (no CARDGRAPH_ set)."""
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("CARDGRAPH_")}
+    return subprocess.run(
+        [CARDGRAPH, *args],
+        cwd=workdir,
+        env={**environment, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_commands_next_to_a_running_dev_find_its_servers(tmp_path: Path) -> None:
+    state_file = tmp_path / ".cardgraph" / "dev.json"
+    with dev_process(tmp_path) as (process, url):
+        state = json.loads(state_file.read_text())
+        assert state["pid"] == process.pid and state["api_url"] == url
+        assert state_file.stat().st_mode & 0o777 == 0o600
+        # The README's command, as written, from the folder `make run` runs in.
+        made = _cli(tmp_path, "create-api-key", "ci-bot", "--role", "editor")
+        assert made.returncode == 0, made.stderr
+        key = made.stdout.strip()
+        client = GraphQLClient(url, key)
+        assert client.data("{ viewer { name role } }") == {
+            "viewer": {"name": "ci-bot", "role": "EDITOR"}
+        }
+        client.close()
+    assert not state_file.exists()  # removed on exit
+    after = _cli(tmp_path, "create-api-key", "late-bot")
+    assert after.returncode == 1 and "no `cardgraph dev` is running" in after.stderr
+
+
+def test_a_second_dev_in_the_same_folder_says_the_first_is_running(tmp_path: Path) -> None:
+    with dev_process(tmp_path) as (process, url):
+        second = _cli(tmp_path, "dev", CARDGRAPH_PORT=str(free_port()))
+        assert second.returncode == 1
+        assert "already running" in second.stderr
+        assert f"pid {process.pid}" in second.stderr and f"{url}/graphql" in second.stderr
+        assert "admin API key" not in second.stdout and "Traceback" not in second.stderr
+        # The first one is untouched: still serving, its state still there.
+        assert httpx.get(f"{url}/readyz", timeout=30).status_code == 200
+        assert json.loads((tmp_path / ".cardgraph" / "dev.json").read_text())["pid"] == process.pid
+
+
+def test_a_busy_port_is_reported_before_anything_starts(tmp_path: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        done = _cli(tmp_path, "dev", CARDGRAPH_PORT=str(port))
+    assert done.returncode == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in done.stderr and "CARDGRAPH_PORT" in done.stderr
+    assert "admin API key" not in done.stdout and "SecantusDB" not in done.stdout
+    assert not (tmp_path / ".cardgraph" / "admin.key").exists()
+    assert not (tmp_path / ".cardgraph" / "mongodb").exists()  # no server was started
+    assert "Traceback" not in done.stderr

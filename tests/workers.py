@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -9,6 +10,7 @@ import time
 from pathlib import Path
 
 from cardgraph.cli import child_env, worker_command
+from cardgraph.jobs.names import QUEUES
 from cardgraph.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -20,10 +22,15 @@ def worker_env(settings: Settings) -> dict[str, str]:
 
 
 class WorkerProcess:
-    """A `celery worker` subprocess consuming both queues."""
+    """A `celery worker` subprocess consuming both queues (or `queues`)."""
 
     def __init__(
-        self, settings: Settings, log_path: Path, concurrency: int = 2, beat: bool = False
+        self,
+        settings: Settings,
+        log_path: Path,
+        concurrency: int = 2,
+        beat: bool = False,
+        queues: tuple[str, ...] = QUEUES,
     ) -> None:
         self.log_path = log_path
         self._log = log_path.open("ab")
@@ -31,6 +38,7 @@ class WorkerProcess:
         command = worker_command(
             settings.model_copy(update={"worker_concurrency": concurrency, "log_level": "INFO"}),
             beat=beat,
+            queues=queues,
         )
         node = f"test-{os.getpid()}-{time.monotonic_ns()}@%h"
         self.process = subprocess.Popen(
@@ -56,15 +64,24 @@ class WorkerProcess:
 
     def kill(self) -> None:
         """SIGKILL the worker and its pool processes at once (a crashed machine)."""
-        os.killpg(self.process.pid, signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError):  # all of them may be gone already
+            os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait(10)
 
+    def kill_main(self) -> None:
+        """SIGKILL the worker's main process only (its pool processes are orphaned)."""
+        self.process.kill()
+        self.process.wait(10)
+
+    def signal_group(self, signum: int) -> None:
+        """Send a signal to every process of the worker (Ctrl-C in its terminal: SIGINT)."""
+        os.killpg(self.process.pid, signum)
+
     def stop(self) -> None:
-        """Warm shutdown."""
+        """Warm shutdown; whatever is left of the worker's processes is killed."""
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(30)
-            except subprocess.TimeoutExpired:
-                self.kill()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(60)
+        self.kill()  # orphaned pool processes too
         self._log.close()

@@ -7,7 +7,8 @@ from typing import Any
 
 from celery import Task
 
-from cardgraph.jobs.models import JobError
+from cardgraph.jobs import names
+from cardgraph.jobs.models import MAIN_SLOT, JobError
 from workers.runtime import runtime
 
 logger = logging.getLogger("cardgraph.workers")
@@ -33,8 +34,10 @@ class JobTask(Task[..., Any]):
             else "INTERNAL"
         )
         logger.error("task %s for job %s failed: %r", self.name, args[0], exc)
+        # A batch part holds the lease of its own slot; every other task the main slot's.
+        slot = f"part{args[1]}" if self.name == names.EXPORT_CARDS_PART else MAIN_SLOT
         runtime().run(
-            runtime().services.job_runner.fail(
-                str(args[0]), JobError(code, f"the task failed: {type(exc).__name__}")
+            runtime().services.job_runner.fail_task(
+                str(args[0]), slot, JobError(code, f"the task failed: {type(exc).__name__}")
             )
         )

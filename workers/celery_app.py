@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import logging
+import sys
 
-from celery import Celery
+from celery import Celery, signals
 from kombu import Queue
 
 from cardgraph.events.redis_connection import broker_transport_timeouts
 from cardgraph.jobs import names
+from cardgraph.rendering.system_libraries import (
+    MissingSystemLibraryError,
+    check_rendering_libraries,
+)
 from cardgraph.settings import Settings, get_settings
+from workers import monitoring
 
 
 def beat_schedule(settings: Settings) -> dict[str, dict[str, object]]:
@@ -63,7 +69,22 @@ def create_celery(settings: Settings) -> Celery:
     return app
 
 
+def refuse_without_rendering_libraries(**_: object) -> None:
+    """A worker (any queue: one process may take both) stops at start-up without Pango, and
+    warns without harfbuzz-subset, as `cardgraph worker` does; beat renders nothing."""
+    try:
+        check_rendering_libraries()
+    except MissingSystemLibraryError as error:
+        print(f"celery worker: {error}", file=sys.stderr, flush=True)
+        raise SystemExit(1) from None
+
+
+signals.worker_init.connect(refuse_without_rendering_libraries, weak=False)
+
 # WeasyPrint logs every rendering step at INFO.
 for noisy in ("weasyprint", "fontTools"):
     logging.getLogger(noisy).setLevel(logging.WARNING)
 celery_app = create_celery(get_settings())
+# Metrics (multiprocess directory, /metrics server), JSON logs, job ids in log lines. Nothing
+# above may import prometheus_client: its mode is chosen when it is first imported.
+monitoring.install(get_settings())

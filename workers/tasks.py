@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
 
 from cardgraph.jobs import names
 from cardgraph.jobs.models import JobKind
@@ -73,7 +72,5 @@ async def _schedule_package_sync() -> str | None:
 
 @celery_app.task(name=names.RECONCILE_JOBS)
 def reconcile_jobs() -> list[str]:
-    """Re-send jobs still QUEUED long after their task was sent (a lost message)."""
-    services = runtime().services
-    after = timedelta(seconds=services.settings.job_resend_after_s)
-    return runtime().run(services.jobs.resend_lost(after))
+    """Re-send jobs still QUEUED long after their send, and tasks whose lease lapsed."""
+    return runtime().run(runtime().services.reconciler.reconcile())

@@ -1,4 +1,5 @@
-"""The ASGI application: /graphql, /artifacts, /healthz, /readyz; clients opened in the lifespan."""
+"""The ASGI application: /graphql, /artifacts, /healthz, /readyz, /metrics; clients opened in
+the lifespan."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 import redis.asyncio as aioredis
+from prometheus_client import CONTENT_TYPE_LATEST
 from pymongo import AsyncMongoClient
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -20,13 +22,22 @@ from starlette.routing import Route, WebSocketRoute
 from cardgraph.access.models import Principal
 from cardgraph.access.service import parse_bearer
 from cardgraph.body_limit import BodySizeLimit
-from cardgraph.errors import CardgraphError, NotFoundError, UnavailableError
+from cardgraph.errors import (
+    CardgraphError,
+    NotFoundError,
+    UnauthenticatedError,
+    UnavailableError,
+)
 from cardgraph.events.hub import EventHub
 from cardgraph.events.redis_connection import create_redis
+from cardgraph.front_door import front_routes
 from cardgraph.graphql.errors import UNAVAILABLE_ERRORS, UNAVAILABLE_MESSAGE
 from cardgraph.graphql.schema import build_schema
 from cardgraph.graphql.sockets import SocketRegistry
 from cardgraph.graphql.view import CardgraphGraphQL, error_response
+from cardgraph.monitoring.access import METRICS_REFUSED, metrics_token_accepted
+from cardgraph.monitoring.api import ApiMetrics
+from cardgraph.monitoring.http import RequestMetrics
 from cardgraph.services import Services, build_services
 from cardgraph.settings import Settings
 from cardgraph.storage.mongo import Document, create_async_client, ensure_indexes
@@ -46,6 +57,7 @@ class Runtime:
     services: Services | None = None
     hub: EventHub | None = None
     sockets: SocketRegistry = field(init=False)
+    metrics: ApiMetrics = field(default_factory=ApiMetrics)
 
     def __post_init__(self) -> None:
         self.sockets = SocketRegistry(
@@ -133,7 +145,10 @@ def create_app(settings: Settings) -> Starlette:
             return error_response(UnavailableError(UNAVAILABLE_MESSAGE))
         path = services.artifacts.store.local_path(found.id)
         if path is None:  # stored in S3: hand out a short-lived presigned URL
-            url = services.artifacts.store.download_url(found, settings.base_url)
+            try:
+                url = services.artifacts.store.download_url(found, settings.base_url)
+            except CardgraphError as error:  # no AWS credentials to sign it with
+                return error_response(error)
             return RedirectResponse(url, status_code=307)
         return FileResponse(
             path,
@@ -141,6 +156,15 @@ def create_app(settings: Settings) -> Starlette:
             filename=found.filename,
             headers={"X-Content-SHA256": found.sha256},
         )
+
+    async def metrics(request: Request) -> Response:
+        # Prometheus scrapes each replica directly with the metrics token (the proxy refuses
+        # /metrics: through it, a scrape would reach one replica at random).
+        if not metrics_token_accepted(request.headers.get("authorization"), settings.metrics_token):
+            return error_response(UnauthenticatedError(METRICS_REFUSED))
+        database = runtime.mongo[settings.mongodb_database] if runtime.mongo is not None else None
+        body = await runtime.metrics.render(database, runtime.redis, runtime.sockets.total)
+        return Response(body, media_type=CONTENT_TYPE_LATEST)
 
     graphql_app = CardgraphGraphQL(
         build_schema(settings),
@@ -151,18 +175,21 @@ def create_app(settings: Settings) -> Starlette:
     )
     app = Starlette(
         routes=[
+            *front_routes(settings),  # GET / and the IDE's files
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
+            Route("/metrics", metrics, methods=["GET"]),
             Route("/artifacts/{artifact_id}", artifact, methods=["GET"]),
             Route("/graphql", graphql_app, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql_app),
         ],
         middleware=[
+            Middleware(RequestMetrics, metrics=runtime.metrics),
             Middleware(
                 BodySizeLimit,
                 max_bytes=settings.graphql_max_body_bytes,
                 upload_max_bytes=settings.metrics_max_bytes + 1024 * 1024,
-            )
+            ),
         ],
         lifespan=lifespan,
     )

@@ -8,20 +8,35 @@ import contextlib
 import logging
 import os
 import signal
+import socket
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import uvicorn
 
-from cardgraph.access.models import ApiKey, Role
-from cardgraph.embedded import EmbeddedServer, start_mongodb, start_redis
-from cardgraph.jobs.names import QUEUES
-from cardgraph.services import build_services
+from cardgraph.access.models import Role
+from cardgraph.dev_stack import embedded_servers, ensure_admin_key
+from cardgraph.dev_stack import issue_api_key as issue_api_key  # used by tests and bench/
+from cardgraph.jobs.names import IO_QUEUE, QUEUES, RENDER_QUEUE
+from cardgraph.local_state import (
+    AlreadyRunningError,
+    DevState,
+    PortInUseError,
+    bind_api_socket,
+    browsable_url,
+    dev_lock,
+    no_database_message,
+    with_running_dev,
+)
+from cardgraph.monitoring.logs import configure_logging
+from cardgraph.rendering.system_libraries import (
+    MissingSystemLibraryError,
+    check_rendering_libraries,
+)
 from cardgraph.settings import Settings, get_settings
-from cardgraph.storage.mongo import create_async_client, ensure_indexes
 
 logger = logging.getLogger("cardgraph")
 
@@ -45,21 +60,32 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the `cardgraph` command."""
     args = build_parser().parse_args(argv)
     settings = get_settings()
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    logging.getLogger("weasyprint").setLevel(logging.WARNING)  # per-step INFO chatter
+    configure_logging(settings)  # text, or one JSON object per line
+    if args.command in ("dev", "serve", "worker"):
+        try:
+            check_rendering_libraries()  # raises without Pango, warns without harfbuzz-subset
+        except MissingSystemLibraryError as error:
+            return _refuse(args.command, str(error))
     if args.command == "dev":
         return run_dev(settings)
+    # Next to a running `cardgraph dev` (and no CARDGRAPH_MONGODB_URL): its servers.
+    settings = with_running_dev(settings)
     if args.command == "serve":
         return serve(settings)
     if args.command == "worker":
         return subprocess.call(worker_command(settings), env=child_env(settings))
     if args.command == "export-schema":
         return export_schema(settings, args.output)
+    if not settings.mongodb_url:
+        return _refuse(args.command, no_database_message(settings))
     _, secret = asyncio.run(issue_api_key(settings, args.name, Role[args.role.upper()], "cli"))
     print(secret)
     return 0
+
+
+def _refuse(command: str, message: str) -> int:
+    print(f"cardgraph {command}: {message}", file=sys.stderr, flush=True)
+    return 1
 
 
 def export_schema(settings: Settings, output: Path | None) -> int:
@@ -74,11 +100,20 @@ def export_schema(settings: Settings, output: Path | None) -> int:
     return 0
 
 
-def serve(settings: Settings) -> int:
-    """Run the API with uvicorn until interrupted."""
+def serve(settings: Settings, listening: socket.socket | None = None) -> int:
+    """Run the API with uvicorn until interrupted (on `listening` if given: already bound)."""
     from cardgraph.app import create_app
 
-    uvicorn.run(create_app(settings), **uvicorn_options(settings))
+    if listening is None:
+        uvicorn.run(create_app(settings), **uvicorn_options(settings))
+    else:
+        # What uvicorn.run does around Server.run: Ctrl-C (re-raised once shut down) ends
+        # it quietly; a failed start-up is exit status 3.
+        server = uvicorn.Server(uvicorn.Config(create_app(settings), **uvicorn_options(settings)))
+        with contextlib.suppress(KeyboardInterrupt):
+            server.run(sockets=[listening])
+        if not server.started:
+            return 3
     return 0
 
 
@@ -92,6 +127,8 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         "host": settings.host,
         "port": settings.port,
         "log_level": settings.log_level.lower(),
+        # JSON logs: uvicorn's loggers (access lines too) go through cardgraph's root handler.
+        **({"log_config": None} if settings.log_format == "json" else {}),
         "ws": "websockets-sansio",
         # An idle keep-alive connection is closed after this long.
         "timeout_keep_alive": settings.http_keep_alive_s,
@@ -110,8 +147,10 @@ def dev_settings(settings: Settings) -> Settings:
     )
 
 
-def worker_command(settings: Settings, *, beat: bool = False) -> list[str]:
-    """The command line of one Celery worker consuming both queues (with beat: the scheduler)."""
+def worker_command(
+    settings: Settings, *, beat: bool = False, queues: tuple[str, ...] = QUEUES
+) -> list[str]:
+    """The command line of one Celery worker consuming `queues` (with beat: the scheduler)."""
     scheduler = ["-B", "--schedule", str(settings.data_dir / "celerybeat-schedule")]
     return [
         sys.executable,
@@ -121,7 +160,10 @@ def worker_command(settings: Settings, *, beat: bool = False) -> list[str]:
         "workers.celery_app",
         "worker",
         "-Q",
-        ",".join(QUEUES),
+        ",".join(queues),
+        # Workers on one host need names of their own (Celery's control replies go by name).
+        "-n",
+        f"{'+'.join(queues)}@%h",
         "-c",
         str(settings.worker_concurrency),
         "--loglevel",
@@ -132,6 +174,15 @@ def worker_command(settings: Settings, *, beat: bool = False) -> list[str]:
     ]
 
 
+def dev_worker_commands(settings: Settings) -> list[list[str]]:
+    """`cardgraph dev`'s workers: one per queue, so a long render never holds up `io` jobs;
+    the `io` worker also runs beat (once), whose reconciler must not wait behind renders."""
+    return [
+        worker_command(settings, beat=True, queues=(IO_QUEUE,)),
+        worker_command(settings, queues=(RENDER_QUEUE,)),
+    ]
+
+
 def child_env(settings: Settings) -> dict[str, str]:
     """Environment for a child process: ours, with every setting replaced by `settings`."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("CARDGRAPH_")}
@@ -139,86 +190,65 @@ def child_env(settings: Settings) -> dict[str, str]:
     return env
 
 
-@contextlib.contextmanager
-def embedded_servers(settings: Settings) -> Iterator[Settings]:
-    """Start whichever servers are not configured; yield settings that point at them."""
-    started: list[EmbeddedServer] = []
-    update: dict[str, str] = {}
-    logs = settings.data_dir / "logs"
-    logs.mkdir(parents=True, exist_ok=True)
-    try:
-        if not settings.mongodb_url:
-            mongo = start_mongodb(settings.data_dir / "mongodb", log_path=logs / "mongodb.log")
-            started.append(mongo)
-            update["mongodb_url"] = mongo.url
-            print(f"SecantusDB (development database) on {mongo.url}", flush=True)
-        if not settings.redis_url:
-            redis = start_redis(settings.data_dir / "valkey", log_path=logs / "valkey.log")
-            started.append(redis)
-            update["redis_url"] = redis.url
-            print(f"Valkey on {redis.url}", flush=True)
-        yield settings.model_copy(update=update)
-    finally:
-        for server in reversed(started):
-            server.stop()
-
-
-async def issue_api_key(settings: Settings, name: str, role: Role, by: str) -> tuple[ApiKey, str]:
-    """Issue an API key directly in the database (bootstrap; no caller check)."""
-    client = create_async_client(settings)
-    try:
-        await ensure_indexes(client[settings.mongodb_database])
-        services = build_services(settings, client, None)
-        return await services.api_keys.issue_key(name, role, created_by=by)
-    finally:
-        await client.close()
-
-
-async def _admin_key_is_valid(settings: Settings, secret: str) -> bool:
-    client = create_async_client(settings)
-    try:
-        principal = await build_services(settings, client, None).api_keys.authenticate(secret)
-    except Exception:  # an unknown, revoked or unreadable key: issue a new one
-        return False
-    finally:
-        await client.close()
-    return principal.role is Role.ADMIN
-
-
-def ensure_admin_key(settings: Settings) -> str:
-    """The local admin key: read from `.cardgraph/admin.key`, or created there (mode 0600)."""
-    path = settings.admin_key_path
-    if path.exists():
-        secret = path.read_text().strip()
-        if asyncio.run(_admin_key_is_valid(settings, secret)):
-            return secret
-    _, secret = asyncio.run(issue_api_key(settings, "local-admin", Role.ADMIN, "cardgraph dev"))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(secret + "\n")
-    os.chmod(path, 0o600)
-    return secret
-
-
 def _exit_on_signal(signum: int, frame: object) -> None:
     raise SystemExit(128 + signum)
 
 
+def _stop_workers(workers: list[subprocess.Popen[bytes]]) -> None:
+    """Warm shutdown of every worker at once (each finishes its task), killed after 20 s: a
+    killed worker's job is re-sent once its lease lapses."""
+    for worker in workers:
+        worker.terminate()
+    for worker in workers:
+        try:
+            worker.wait(20)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait()
+
+
 def run_dev(settings: Settings) -> int:
-    """Run everything locally: embedded servers, one worker, the API; Ctrl-C stops it all."""
+    """Run everything locally: embedded servers, io and render workers, the API; Ctrl-C stops
+    it all."""
     settings = dev_settings(settings)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
     # uvicorn re-raises the SIGTERM it caught once it has shut down; as an exception here it
     # unwinds through the clean-up below, instead of ending the process and orphaning the
     # worker and the embedded servers.
     signal.signal(signal.SIGTERM, _exit_on_signal)
+    try:
+        # One `cardgraph dev` per folder, and the API's port bound before anything starts.
+        with (
+            dev_lock(settings.data_dir) as record_state,
+            bind_api_socket(settings.host, settings.port) as listening,
+        ):
+            settings = settings.model_copy(update={"port": listening.getsockname()[1]})
+            status = _run_dev_stack(settings, listening, record_state)
+    except (AlreadyRunningError, PortInUseError) as error:
+        return _refuse("dev", str(error))
+    print("cardgraph stopped", flush=True)
+    return status
+
+
+def _run_dev_stack(
+    settings: Settings, listening: socket.socket, record_state: Callable[[DevState], None]
+) -> int:
     with embedded_servers(settings) as running:
         secret = ensure_admin_key(running)
-        worker = subprocess.Popen(
-            worker_command(running, beat=True), env=child_env(running), start_new_session=True
+        base_url = browsable_url(running.host, running.port)
+        record_state(
+            DevState(
+                pid=os.getpid(),
+                api_url=base_url,
+                mongodb_url=running.mongodb_url,
+                mongodb_database=running.mongodb_database,
+                redis_url=running.redis_url,
+            )
         )
-        url = f"http://{running.host}:{running.port}/graphql"
+        workers = [
+            subprocess.Popen(command, env=child_env(running), start_new_session=True)
+            for command in dev_worker_commands(running)
+        ]
+        url = f"{base_url}/graphql"
         print(
             f"\ncardgraph is starting: GraphQL at {url}\n"
             f"admin API key (also in {running.admin_key_path}):\n  {secret}\n"
@@ -227,16 +257,9 @@ def run_dev(settings: Settings) -> int:
             flush=True,
         )
         try:
-            serve(running)
+            return serve(running, listening)
         finally:
-            worker.terminate()
-            try:
-                worker.wait(20)
-            except subprocess.TimeoutExpired:
-                worker.kill()
-                worker.wait()
-    print("cardgraph stopped", flush=True)
-    return 0
+            _stop_workers(workers)
 
 
 if __name__ == "__main__":

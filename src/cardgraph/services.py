@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 import redis.asyncio as aioredis
 from pymongo import AsyncMongoClient
@@ -26,13 +27,16 @@ from cardgraph.cursor_secret import CursorSigning
 from cardgraph.events.freshness import Freshness
 from cardgraph.events.publisher import EventPublisher
 from cardgraph.export.service import BatchExport
+from cardgraph.jobs.heartbeat import LeaseKeeper
 from cardgraph.jobs.queue import JobQueue
-from cardgraph.jobs.repository import JobRepository
+from cardgraph.jobs.reconciler import JobReconciler
 from cardgraph.jobs.runner import JobRunner
 from cardgraph.jobs.service import JobService
 from cardgraph.metrics.service import MetricsIngestion
+from cardgraph.monitoring.jobs import ObservedJobRepository
 from cardgraph.packages.repository import ModelPackageRepository
 from cardgraph.packages.service import PackageService
+from cardgraph.rendering.renderer import PdfRenderer
 from cardgraph.rendering.service import ArtifactWriter, PdfExport
 from cardgraph.settings import Settings
 from cardgraph.storage.mongo import DEPLOYMENT_SECRETS, Document
@@ -50,6 +54,7 @@ class Services:
     audit: AuditLog
     jobs: JobService
     job_runner: JobRunner
+    reconciler: JobReconciler
     artifacts: ArtifactWriter
     pdf_export: PdfExport
     batch_export: BatchExport
@@ -82,7 +87,8 @@ def build_services(
         writes=OrderedWrites(mongo) if settings.mongodb_bulk_write else None,
         high_risk_policy=settings.policy_high_risk_needs_evidence,
     )
-    jobs_repository = JobRepository(db)
+    # Counts job transitions for /metrics as its conditional writes make them (exactly once).
+    jobs_repository = ObservedJobRepository(db)
     queue = JobQueue(settings) if settings.redis_url else None
     aws = AwsClients(settings)
     s3 = S3(aws)
@@ -95,7 +101,11 @@ def build_services(
         else LocalArtifactStore(settings.artifacts_dir)
     )
     artifacts = ArtifactWriter(ArtifactRepository(db), store, settings.base_url)
-    job_runner = JobRunner(jobs_repository, events, audit)
+    # Its render process starts with the first render (only workers render).
+    renderer = PdfRenderer(settings.render_time_budget_s)
+    # The heartbeat thread starts only in a process that runs a job (a worker).
+    job_runner = JobRunner(jobs_repository, events, audit, LeaseKeeper(settings))
+    jobs = JobService(jobs_repository, queue, events, audit)
     metrics = MetricsIngestion(
         cards, s3, artifacts, settings.s3_buckets, settings.metrics_max_bytes
     )
@@ -113,13 +123,27 @@ def build_services(
         cards=cards,
         api_keys=api_keys,
         authenticator=Authenticator(api_keys, oidc),
-        jobs=JobService(jobs_repository, queue, events, audit),
+        jobs=jobs,
         audit=audit,
         job_runner=job_runner,
+        reconciler=JobReconciler(
+            jobs_repository,
+            jobs,
+            job_runner,
+            queue,
+            resend_after=timedelta(seconds=settings.job_resend_after_s),
+            max_attempts=settings.job_max_attempts,
+        ),
         artifacts=artifacts,
-        pdf_export=PdfExport(cards, artifacts, events, s3, settings.s3_buckets),
+        pdf_export=PdfExport(cards, artifacts, events, s3, settings.s3_buckets, renderer),
         batch_export=BatchExport(
-            cards, jobs_repository, job_runner, artifacts, queue, settings.export_part_size
+            cards,
+            jobs_repository,
+            job_runner,
+            artifacts,
+            queue,
+            settings.export_part_size,
+            renderer,
         ),
         metrics=metrics,
         autopopulation=Autopopulation(cards, sagemaker),

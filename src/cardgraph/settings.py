@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -16,7 +17,9 @@ class Settings(BaseSettings):
         env_prefix="CARDGRAPH_", extra="ignore", frozen=True, enable_decoding=False
     )
 
-    host: str = Field("127.0.0.1", description="Interface the API listens on.")
+    host: str = Field(
+        "127.0.0.1", description="Interface the API (and a worker's metrics server) listens on."
+    )
     port: int = Field(8000, ge=0, le=65535, description="Port the API listens on.")
     data_dir: Path = Field(
         Path(".cardgraph"), description="Local state: embedded server data, logs and the admin key."
@@ -74,7 +77,19 @@ class Settings(BaseSettings):
         60, ge=1, description="A job still QUEUED this long after its send is sent again."
     )
     reconcile_interval_s: int = Field(
-        30, ge=1, description="How often the reconciler looks for lost jobs."
+        10, ge=1, description="How often the reconciler looks for lost jobs and lapsed leases."
+    )
+    job_lease_s: int = Field(
+        20,
+        ge=2,
+        description="A running task's lease on its job lapses this long after its last "
+        "heartbeat; the reconciler then re-sends the task.",
+    )
+    job_heartbeat_s: float = Field(
+        5.0, gt=0, description="How often a worker process renews the leases of its tasks."
+    )
+    job_max_attempts: int = Field(
+        3, ge=1, description="Attempts whose worker died before a job fails with WORKER_LOST."
     )
     export_part_size: int = Field(
         10, ge=1, le=1000, description="Cards per part of a batch export (parts run in parallel)."
@@ -204,6 +219,12 @@ class Settings(BaseSettings):
     task_time_limit_s: int = Field(
         900, ge=2, description="Hard time limit of one task (below the visibility timeout)."
     )
+    render_time_budget_s: float = Field(
+        60.0,
+        gt=0,
+        description="Longest one PDF render may take; past it the render process is killed "
+        "and the job fails with RENDER_TIMEOUT (a 90,000-character card takes a few seconds).",
+    )
     http_keep_alive_s: int = Field(
         5, ge=1, le=300, description="Seconds `cardgraph serve` keeps an idle connection open."
     )
@@ -214,6 +235,30 @@ class Settings(BaseSettings):
         "past it new ones get 503.",
     )
     log_level: str = Field("INFO", description="Log level for cardgraph and uvicorn.")
+    log_format: Literal["text", "json"] = Field(
+        "text",
+        description="Log lines as text, or as one JSON object per line (time, level, logger, "
+        "message, request_id / job_id where known), for the API and the workers.",
+    )
+    metrics_token: SecretStr | None = Field(
+        None,
+        min_length=16,
+        description="Bearer token /metrics requires (the API's and the workers'); unset: "
+        "/metrics refuses every request.",
+    )
+    worker_metrics_port: int | None = Field(
+        None,
+        ge=1,
+        le=65535,
+        description="Port a Celery worker serves /metrics on (every pool process added up), "
+        "on `host`; unset: none.",
+    )
+
+    @field_validator("metrics_token", "worker_metrics_port", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        # `CARDGRAPH_METRICS_TOKEN=` (compose's `${VAR:-}`) means not set.
+        return None if value == "" else value
 
     @field_validator("s3_buckets", mode="before")
     @classmethod
@@ -228,6 +273,9 @@ class Settings(BaseSettings):
         # A task still running when the broker redelivers it would run twice at once.
         if self.task_time_limit_s >= self.broker_visibility_timeout_s:
             raise ValueError("task_time_limit_s must be below broker_visibility_timeout_s")
+        # A lease renewed less often than half its life lapses under a live worker.
+        if self.job_heartbeat_s * 2 > self.job_lease_s:
+            raise ValueError("job_heartbeat_s must be at most half of job_lease_s")
         return self
 
     def as_environment(self) -> dict[str, str]:

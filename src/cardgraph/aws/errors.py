@@ -7,8 +7,9 @@ names in its messages stay in the server log.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 from botocore.exceptions import (
@@ -17,6 +18,7 @@ from botocore.exceptions import (
     NoRegionError,
     ParamValidationError,
     PartialCredentialsError,
+    ProfileNotFound,
 )
 
 from cardgraph.errors import BadRequestError, CardgraphError, ConfigurationError, UnavailableError
@@ -25,13 +27,31 @@ logger = logging.getLogger("cardgraph.aws")
 
 T = TypeVar("T")
 
-_NOT_CONFIGURED = (NoCredentialsError, PartialCredentialsError, NoRegionError)
+# No credentials anywhere, half of a key pair, no region, or AWS_PROFILE naming no profile.
+_NOT_CONFIGURED = (NoCredentialsError, PartialCredentialsError, NoRegionError, ProfileNotFound)
 
 
 class AwsError(CardgraphError):
     """AWS refused a call for a reason other than a missing resource."""
 
     code = "AWS_ERROR"
+
+
+def _not_configured(service: str) -> ConfigurationError:
+    logger.warning("%s call without AWS configuration", service, exc_info=True)
+    return ConfigurationError(
+        f"{service} is not configured on this server; an operator must set its credentials"
+    )
+
+
+@contextlib.contextmanager
+def aws_configuration(service: str) -> Iterator[None]:
+    """For AWS work done in place (making a client, presigning a URL): missing credentials,
+    region or profile become CONFIGURATION."""
+    try:
+        yield
+    except _NOT_CONFIGURED:
+        raise _not_configured(service) from None
 
 
 async def run_aws(service: str, call: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -44,10 +64,7 @@ async def run_aws(service: str, call: Callable[..., T], *args: Any, **kwargs: An
         # botocore refused the request before sending it: an argument the caller gave is wrong.
         raise BadRequestError(f"{service} does not accept these parameters") from None
     except _NOT_CONFIGURED:
-        logger.warning("%s call without AWS configuration", service, exc_info=True)
-        raise ConfigurationError(
-            f"{service} is not configured on this server; an operator must set its credentials"
-        ) from None
+        raise _not_configured(service) from None
     except ClientError as error:
         code = error.response.get("Error", {}).get("Code", "unknown")
         logger.warning("%s refused a call (%s)", service, code, exc_info=True)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cardgraph.aws.clients import AwsClients
-from cardgraph.aws.errors import run_aws
+from cardgraph.aws.errors import aws_configuration, run_aws
 from cardgraph.errors import FieldProblem, NotFoundError, ValidationFailedError
 
 
@@ -124,16 +124,17 @@ class S3:
         return await run_aws("S3", head)
 
     def presigned_get(self, location: S3Location, expires_s: int, filename: str) -> str:
-        """A time-limited download URL."""
-        url: str = self._client().generate_presigned_url(
-            "get_object",
-            Params={
-                "Bucket": location.bucket,
-                "Key": location.key,
-                "ResponseContentDisposition": f'attachment; filename="{filename}"',
-            },
-            ExpiresIn=expires_s,
-        )
+        """A time-limited download URL (signed here, so it needs credentials)."""
+        with aws_configuration("S3"):
+            url: str = self._client().generate_presigned_url(
+                "get_object",
+                Params={
+                    "Bucket": location.bucket,
+                    "Key": location.key,
+                    "ResponseContentDisposition": f'attachment; filename="{filename}"',
+                },
+                ExpiresIn=expires_s,
+            )
         return url
 
 

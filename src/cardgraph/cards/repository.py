@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import dataclasses
-import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, InsertOne, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from cardgraph.cards.card_documents import card_document, card_from_document
+from cardgraph.cards.card_lists import CardLists
+from cardgraph.cards.list_queries import RowKey
 from cardgraph.cards.models import (
     Card,
     CardFilter,
@@ -71,6 +72,7 @@ class CardRepository:
     def __init__(self, db: AsyncDatabase[Document]) -> None:
         self._cards = db[CARDS]
         self._versions = db[CARD_VERSIONS]
+        self._lists = CardLists(self._cards)
 
     async def insert_versions(self, versions: list[CardVersion]) -> int:
         """Commit consecutive new versions in one insert; how many went in before a
@@ -95,7 +97,7 @@ class CardRepository:
     async def insert_card(self, card: Card) -> bool:
         """Insert a new card; False when a live card already has that name."""
         try:
-            await self._cards.insert_one(_card_document(card))
+            await self._cards.insert_one(card_document(card))
         except DuplicateKeyError:
             return False
         return True
@@ -103,7 +105,7 @@ class CardRepository:
     async def find_card(self, name: str) -> Card | None:
         """The live card called `name`, if any."""
         doc = await self._cards.find_one({"live_name": name})
-        return _card(doc) if doc else None
+        return card_from_document(doc) if doc else None
 
     async def latest_version(self, card: Card) -> CardVersion | None:
         """The highest-numbered version (the truth, even if the card summary lags).
@@ -208,100 +210,18 @@ class CardRepository:
         return result.modified_count == 1
 
     async def list_cards(
-        self, card_filter: CardFilter, sort: CardSort, after: tuple[Any, str] | None, limit: int
+        self, card_filter: CardFilter, sort: CardSort, after: RowKey | None, limit: int
     ) -> list[Card]:
         """A page of live cards in the requested order, after the keyset `after`."""
-        query = _filter_query(card_filter)
-        field = sort.field.value
-        direction = DESCENDING if sort.descending else ASCENDING
-        order = [(field, direction), ("_id", direction)]
-        if after is None:
-            return await self._find_cards(query, order, limit)
-        # "(field, _id) after (value, id)" as two index-bounded queries: the rest of the ties
-        # on `value`, then what lies strictly beyond it (a single $or defeats index bounds).
-        value, card_id = after
-        beyond = "$lt" if sort.descending else "$gt"
-        # (`value` came from a listed card, so equality to it implies any filter on `field`.)
-        ties = await self._find_cards(
-            {**query, field: value, "_id": {beyond: card_id}}, order, limit
-        )
-        if len(ties) == limit:
-            return ties
-        condition = query.get(field)  # a filter on the same field keeps its operators
-        bounded = {**(condition if isinstance(condition, dict) else {}), beyond: value}
-        rest = await self._find_cards({**query, field: bounded}, order, limit - len(ties))
-        return ties + rest
-
-    async def _find_cards(
-        self, query: Document, order: list[tuple[str, int]], limit: int
-    ) -> list[Card]:
-        cursor = self._cards.find(query).sort(order).limit(limit)
-        return [_card(doc) async for doc in cursor]
+        return await self._lists.list_cards(card_filter, sort, after, limit)
 
     async def count_cards(self, card_filter: CardFilter) -> int:
         """How many live cards match the filter."""
-        return await self._cards.count_documents(_filter_query(card_filter))
-
-
-def _filter_query(card_filter: CardFilter) -> Document:
-    query: Document = {"deleted": False}
-    if card_filter.name_contains:
-        query["name"] = {"$regex": re.escape(card_filter.name_contains), "$options": "i"}
-    if card_filter.statuses:
-        query["status"] = {"$in": [s.value for s in card_filter.statuses]}
-    if card_filter.risk_ratings:
-        query["risk_rating"] = {"$in": list(card_filter.risk_ratings)}
-    created: Document = {}
-    if card_filter.created_after:
-        created["$gt"] = card_filter.created_after
-    if card_filter.created_before:
-        created["$lt"] = card_filter.created_before
-    if created:
-        query["created_at"] = created
-    if card_filter.model_package_group:
-        query["model_package_group"] = card_filter.model_package_group
-    return query
+        return await self._lists.count_cards(card_filter)
 
 
 def _version_id(card_id: str, number: int) -> str:
     return f"{card_id}:{number}"
-
-
-def _card_document(card: Card) -> Document:
-    return {
-        "_id": card.id,
-        "name": card.name,
-        "live_name": card.name,
-        "arn": card.arn,
-        "created_at": card.created_at,
-        "created_by": card.created_by,
-        "updated_at": card.updated_at,
-        "latest_version": card.latest_version,
-        "status": card.status.value,
-        "risk_rating": card.risk_rating,
-        "model_package_group": card.model_package_group,
-        "kms_key_id": card.kms_key_id,
-        "deleted": False,
-    }
-
-
-def _card(doc: Document) -> Card:
-    return Card(
-        id=doc["_id"],
-        name=doc["name"],
-        arn=doc["arn"],
-        created_at=doc["created_at"],
-        created_by=doc["created_by"],
-        updated_at=doc["updated_at"],
-        latest_version=doc["latest_version"],
-        status=stored_enum(
-            CardStatus, doc["status"], record="card", record_id=doc["_id"], field="status"
-        ),
-        risk_rating=doc.get("risk_rating"),
-        model_package_group=doc.get("model_package_group"),
-        kms_key_id=doc.get("kms_key_id"),
-        revision=doc.get("revision", 0),
-    )
 
 
 def _status_change_document(change: StatusChange) -> Document:

@@ -16,6 +16,20 @@ class CardEventKind(StrEnum):
     STATUS_CHANGED = "STATUS_CHANGED"
     EXPORT_READY = "EXPORT_READY"
     CARD_DELETED = "CARD_DELETED"
+    # Not a change of one card: events may have been lost (see `FeedGap`); refetch.
+    RESYNC = "RESYNC"
+
+
+@dataclass(frozen=True, slots=True)
+class FeedGap:
+    """A span in which live events may have been lost: whoever shows what they described
+    must read it afresh. Everything after the gap is delivered again."""
+
+    # The last moment the feed is known to have been complete; None when unknown.
+    since: datetime | None
+    # From here on no event is missing.
+    until: datetime
+    reason: str
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,7 @@ import logging
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
+from cardgraph.events.card_stream import append_card_event
 from cardgraph.events.channels import API_KEYS, CARDS, job_channel
 from cardgraph.events.models import CardEvent
 from cardgraph.jobs.codec import job_to_json
@@ -34,22 +35,26 @@ class EventPublisher:
     async def cards_changed(self, events: list[CardEvent]) -> None:
         """Announce card events, in order, in one round trip."""
         payloads = [dataclasses.replace(e, origin=self._origin).to_json() for e in events]
-        await self._publish(CARDS, payloads)
+        await self._publish(CARDS, payloads, stream=True)
 
     async def api_key_revoked(self, key_id: str) -> None:
         """Tell every API process to stop trusting its cached copy of a key."""
         await self._publish(API_KEYS, [key_id])
 
-    async def _publish(self, channel: str, payloads: list[str]) -> None:
+    async def _publish(self, channel: str, payloads: list[str], stream: bool = False) -> None:
+        """Publish on `channel`; with `stream`, also append to the card event stream (in the
+        same round trip), from which subscribers resume after losing their link."""
         if self._redis is None or not payloads:
             return
         try:
-            if len(payloads) == 1:
+            if len(payloads) == 1 and not stream:
                 await self._redis.publish(channel, payloads[0])
                 return
             async with self._redis.pipeline(transaction=False) as pipeline:
                 for payload in payloads:
                     pipeline.publish(channel, payload)
+                    if stream:
+                        append_card_event(pipeline, payload)
                 await pipeline.execute()
         except RedisError:
             # Subscribers re-read the stored state when they (re)connect; the write stands.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import zipfile
@@ -13,11 +14,13 @@ from cardgraph.clock import utc_now_ms
 from cardgraph.errors import CardgraphError
 from cardgraph.export.formats import ExportFormat, filter_from_json, version_document
 from cardgraph.jobs import names
-from cardgraph.jobs.models import Job, JobError, JobState
+from cardgraph.jobs.models import Job, JobError, JobState, Lease, TaskCall
 from cardgraph.jobs.queue import JobQueue
 from cardgraph.jobs.repository import JobRepository
 from cardgraph.jobs.runner import JobRunner
 from cardgraph.pagination import PageRequest
+from cardgraph.rendering.html import printed_card
+from cardgraph.rendering.renderer import PdfRenderer
 from cardgraph.rendering.service import ArtifactWriter, pdf_filename, pdf_key, render_pdf
 
 PAGE = 100
@@ -34,8 +37,10 @@ class BatchExport:
         artifacts: ArtifactWriter,
         queue: JobQueue | None,
         part_size: int,
+        renderer: PdfRenderer,
     ) -> None:
         self._cards = cards
+        self._renderer = renderer
         self._jobs = jobs
         self._runner = runner
         self._artifacts = artifacts
@@ -44,79 +49,100 @@ class BatchExport:
 
     async def plan(self, job_id: str) -> None:
         """Claim the job, list the matching cards and send one task per part."""
-        job = await self._jobs.claim(job_id, utc_now_ms())
-        if job is None:
-            return
-        await self._runner.announce(job)
-        card_filter = filter_from_json(job.input["filter"])
-        names_found: list[str] = []
-        request = PageRequest(self._cards.cursor_kind(CardSort()), PAGE)
-        while True:
-            page = await self._cards.cards(card_filter, CardSort(), request)
-            names_found += [card.name for card, _ in page.items]
-            if not page.has_next_page:
-                break
-            request = PageRequest(request.kind, PAGE, page.items[-1][1])
-        parts = [
-            names_found[i : i + self._part_size]
-            for i in range(0, len(names_found), self._part_size)
-        ]
-        await self._jobs.record_part(
-            job_id, "plan", {"parts": len(parts), "cards": len(names_found)}, utc_now_ms()
-        )
-        await self._report(job_id, 0, len(names_found), "planned")
-        if not parts:
-            await self.assemble(job_id)
-            return
-        assert self._queue is not None, "batch export needs a broker"
-        for index, part in enumerate(parts):
-            await self._queue.send_task(
-                names.EXPORT_CARDS_PART, names.RENDER_QUEUE, [job_id, index, part]
-            )
+        async with self._runner.leased(job_id) as held:
+            if held is None:
+                return
+            job, lease = held
+            card_filter = filter_from_json(job.input["filter"])
+            names_found: list[str] = []
+            request = PageRequest(self._cards.cursor_kind(CardSort()), PAGE)
+            while True:
+                page = await self._cards.cards(card_filter, CardSort(), request)
+                names_found += [card.name for card, _ in page.items]
+                if not page.has_next_page:
+                    break
+                request = PageRequest(request.kind, PAGE, page.items[-1][1])
+            parts = [
+                names_found[i : i + self._part_size]
+                for i in range(0, len(names_found), self._part_size)
+            ]
+            plan = {"parts": len(parts), "cards": len(names_found)}
+            if await self._jobs.record_part(lease, "plan", plan, utc_now_ms()) is None:
+                return  # cancelled, or taken over by a re-sent plan
+            await self._report(lease, 0, len(names_found), "planned")
+            if not parts:
+                await self.assemble(job_id, lease)
+                return
+            assert self._queue is not None, "batch export needs a broker"
+            for index, part in enumerate(parts):
+                await self._queue.send_task(
+                    names.EXPORT_CARDS_PART, names.RENDER_QUEUE, [job_id, index, part]
+                )
+            # Each part holds a lease of its own from now on.
+            await self._runner.release(lease)
 
     async def export_part(self, job_id: str, index: int, card_names: list[str]) -> None:
         """Export the cards of one part, then zip everything if this was the last part."""
-        job = await self._jobs.get(job_id)
-        if job is None or job.state is not JobState.RUNNING:
-            return
+        again = TaskCall(names.EXPORT_CARDS_PART, names.RENDER_QUEUE, (job_id, index, card_names))
+        async with self._runner.leased(job_id, f"part{index}", again) as held:
+            if held is None:
+                return  # the job is over, or another task holds this part
+            job, lease = held
+            if str(index) not in job.parts.get("entries", {}):  # not done by an earlier try
+                updated = await self._export_cards(job, lease, index, card_names)
+                if updated is None:
+                    return
+                job = updated
+            if len(job.parts.get("entries", {})) == job.parts["plan"]["parts"]:
+                await self.assemble(job_id, lease)  # under the lease: a crash here is redone
+            else:
+                await self._runner.release(lease)
+
+    async def _export_cards(
+        self, job: Job, lease: Lease, index: int, card_names: list[str]
+    ) -> Job | None:
         export_format = ExportFormat(job.input["format"])
         entries = []
         try:
             for done, name in enumerate(card_names, start=1):
                 entries.append(await self._export_card(job, name, export_format))
-                job = await self._jobs.record_part(job_id, f"progress.{index}", done, utc_now_ms())
-                if job is None:
-                    return  # cancelled or failed elsewhere
+                updated = await self._jobs.record_part(
+                    lease, f"progress.{index}", done, utc_now_ms()
+                )
+                if updated is None:
+                    return None  # cancelled, failed elsewhere, or this part was taken over
                 await self._report(
-                    job_id, _cards_done(job), job.parts["plan"]["cards"], f"exported {name}"
+                    lease, _cards_done(updated), updated.parts["plan"]["cards"], f"exported {name}"
                 )
         except CardgraphError as error:
-            await self._runner.fail(job_id, JobError(error.code, f"{error.message}"))
-            return
-        job = await self._jobs.record_part(job_id, f"entries.{index}", entries, utc_now_ms())
-        if job is not None and len(job.parts.get("entries", {})) == job.parts["plan"]["parts"]:
-            await self.assemble(job_id)
+            await self._runner.fail(job.id, JobError(error.code, error.message), lease.fence())
+            return None
+        return await self._jobs.record_part(lease, f"entries.{index}", entries, utc_now_ms())
 
     async def _export_card(
         self, job: Job, name: str, export_format: ExportFormat
     ) -> dict[str, Any]:
         card = await self._cards.require_card(name)
         version = await self._cards.latest_version(card)
+        # Keys cover everything each file shows (the status too), so a file is reused only
+        # while it would come out the same.
         if export_format is ExportFormat.PDF:
+            printed = printed_card(card, version)
             key, filename, content_type = (
-                pdf_key(card, version),
+                pdf_key(card, version, printed),
                 pdf_filename(card, version),
                 "application/pdf",
             )
         else:
-            key = f"json:{card.id}:{version.number}"
+            document = version_document(card, version)
+            key = f"json:{card.id}:{version.number}:{hashlib.sha256(document).hexdigest()}"
             filename, content_type = f"{card.name}-v{version.number}.json", "application/json"
         artifact = await self._artifacts.existing(key)
         if artifact is None:
             data = (
-                await render_pdf(card, version)
+                await render_pdf(self._renderer, printed)
                 if export_format is ExportFormat.PDF
-                else version_document(card, version)
+                else document
             )
             artifact = await self._artifacts.save(
                 key, filename, content_type, data, job.id, card.name, kms_key_id=card.kms_key_id
@@ -130,8 +156,8 @@ class BatchExport:
             "artifactId": artifact.id,
         }
 
-    async def assemble(self, job_id: str) -> None:
-        """Zip every exported file with a manifest and finish the job (once)."""
+    async def assemble(self, job_id: str, lease: Lease) -> None:
+        """Zip every exported file with a manifest and finish the job (once, under `lease`)."""
         job = await self._jobs.get(job_id)
         if job is None or job.state is not JobState.RUNNING:
             return
@@ -171,12 +197,12 @@ class BatchExport:
             "cards": len(entries),
             "format": job.input["format"],
         }
-        await self._runner.succeed(job_id, result)
+        await self._runner.succeed(job_id, result, lease)
 
-    async def _report(self, job_id: str, done: int, total: int, message: str) -> None:
+    async def _report(self, lease: Lease, done: int, total: int, message: str) -> None:
         fraction = done / total if total else 1.0
         updated = await self._jobs.report(
-            job_id, round(fraction * 0.95, 4), f"{message} ({done}/{total})", utc_now_ms()
+            lease, round(fraction * 0.95, 4), f"{message} ({done}/{total})", utc_now_ms()
         )
         if updated is not None:
             await self._runner.announce(updated)

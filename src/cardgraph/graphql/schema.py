@@ -28,6 +28,8 @@ from cardgraph.graphql.jobs.metrics import MetricsMutation
 from cardgraph.graphql.jobs.resolvers import JobMutation, JobQuery
 from cardgraph.graphql.jobs.subscriptions import Subscription as JobSubscription
 from cardgraph.graphql.limits import FieldLimitedValidation, OperationCostLimit, SocketRateLimit
+from cardgraph.graphql.operation_choice import OperationChoice
+from cardgraph.graphql.operation_metrics import OperationMetrics
 from cardgraph.graphql.packages.resolvers import PackageMutation, PackageQuery
 from cardgraph.graphql.sibling_fields import settle_sibling_fields
 from cardgraph.graphql.subscription_transport import StreamedSubscriptions
@@ -102,5 +104,6 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
-        extensions=[OperationGate, *schema_extensions(settings)],
+        # Outermost, so the outcome it counts is the one the client gets (errors coded).
+        extensions=[OperationMetrics, OperationGate, OperationChoice, *schema_extensions(settings)],
     )

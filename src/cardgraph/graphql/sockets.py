@@ -176,6 +176,10 @@ class SocketRegistry:
         """Open sockets of a key in this process."""
         return len(self._by_key.get(key_id, ()))
 
+    def total(self) -> int:
+        """Open authenticated sockets in this process (every key)."""
+        return sum(len(sessions) for sessions in self._by_key.values())
+
     async def register(self, session: SocketSession) -> None:
         """Add an authenticated socket; past the per-key limit it is closed (4429)."""
         assert session.principal is not None

@@ -12,7 +12,7 @@ from typing import Any
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
@@ -35,9 +35,17 @@ from cardgraph.errors import (
 from cardgraph.events.hub import EventHub
 from cardgraph.graphql.context import Context
 from cardgraph.graphql.errors import UNAVAILABLE_ERRORS, UNAVAILABLE_MESSAGE, coded_error
+from cardgraph.graphql.ide import ide_page_response
 from cardgraph.graphql.multipart import operations_with_files
 from cardgraph.graphql.raw_json import encode_response
 from cardgraph.graphql.request_json import RequestJsonError, parse_request_json
+from cardgraph.graphql.response_media import (
+    first_error_code,
+    is_request_error,
+    method_refusal,
+    negotiate,
+    negotiated,
+)
 from cardgraph.graphql.response_size import bounded_http_response, bounded_socket_message
 from cardgraph.graphql.sockets import (
     CLOSE_FORBIDDEN,
@@ -67,12 +75,16 @@ _STATUS = {
 }
 
 
-def error_response(error: CardgraphError, status: int | None = None) -> JSONResponse:
+def error_response(
+    error: CardgraphError, status: int | None = None, allow: str | None = None
+) -> JSONResponse:
     """A GraphQL-shaped JSON error response for errors raised outside execution."""
     status = status or _STATUS.get(error.code, 500)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     if isinstance(error, RateLimitedError):
         headers = {"Retry-After": str(error.retry_after_s)}
+    if allow is not None:
+        headers = {"Allow": allow}
     extensions: dict[str, str] = {"code": error.code}
     if isinstance(error, InternalError):
         extensions["requestId"] = error.request_id
@@ -114,11 +126,12 @@ class CardgraphGraphQL(GraphQL[Context, None]):
             await super().__call__(scope, receive, send)
             return
         request = Request(scope, receive)
+        media_type = negotiate(request.headers.get("accept"))
         response: Response
         try:
             if self._is_ide_page(request):
                 # Static HTML, and nothing else: this branch never reaches execution.
-                response = HTMLResponse(self.graphql_ide_html)
+                response = ide_page_response()
             else:
                 token = parse_bearer(request.headers.get("authorization"))
                 principal = await self._services().authenticator.authenticate(token)
@@ -134,7 +147,13 @@ class CardgraphGraphQL(GraphQL[Context, None]):
         except CardgraphError as error:
             response = error_response(error)
         except HTTPException as error:
-            response = error_response(BadRequestError(error.reason), error.status_code)
+            refusal = method_refusal(error, request.method)
+            if refusal is None:
+                response = error_response(BadRequestError(error.reason), error.status_code)
+            else:
+                response = error_response(
+                    BadRequestError(refusal.message), refusal.status, refusal.allow
+                )
         except UNAVAILABLE_ERRORS:
             response = error_response(UnavailableError(UNAVAILABLE_MESSAGE))
         except ClientDisconnect:
@@ -148,6 +167,7 @@ class CardgraphGraphQL(GraphQL[Context, None]):
         finally:
             # Closes uploaded files of multipart requests, whatever happened.
             await request.close()
+        response = negotiated(response, media_type, scope.get(_REQUEST_ERROR_KEY), _STATUS)
         await response(scope, receive, send)
 
     async def _serve_websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -169,7 +189,13 @@ class CardgraphGraphQL(GraphQL[Context, None]):
         if result.errors:
             request_id = _request_id(request)
             result.errors = [coded_error(error, request_id) for error in result.errors]
-        return await super().process_result(request, result)
+        body = await super().process_result(request, result)
+        if is_request_error(body):
+            # Nothing executed: no `data` at all (the spec), and a 4xx status for clients
+            # accepting application/graphql-response+json.
+            body.pop("data", None)
+            request.scope[_REQUEST_ERROR_KEY] = first_error_code(body) or ""
+        return body
 
     def create_response(
         self, response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse], sub_response: Response
@@ -256,6 +282,7 @@ _ID_PREFIX = secrets.token_hex(6)
 _id_counter = itertools.count(1)
 _REQUEST_ID_KEY = "cardgraph.request_id"
 _SESSION_KEY = "cardgraph.socket_session"
+_REQUEST_ERROR_KEY = "cardgraph.request_error_code"  # set when a result failed before execution
 
 
 def _request_id(request: Request | WebSocket) -> str:

@@ -37,6 +37,49 @@ class JobState(StrEnum):
 
 ACTIVE_STATES = (JobState.QUEUED, JobState.RUNNING)
 
+# The slot of a job's own task; a fanned-out job's parts hold slots of their own ("part3").
+MAIN_SLOT = "main"
+
+
+@dataclass(frozen=True, slots=True)
+class TaskCall:
+    """A Celery task by name, queue and JSON arguments: what the reconciler sends again."""
+
+    name: str
+    queue: str
+    args: tuple[Any, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Lease:
+    """One task's hold on a slot of a job; its token fences every write that task makes."""
+
+    job_id: str
+    slot: str
+    token: str
+    worker: str  # host/pid of the process running the task
+    parent: str  # host/pid of that process's parent (the Celery worker's main process)
+
+    def fence(self) -> dict[str, Any]:
+        """The query condition that holds only while this lease is the slot's current one."""
+        return {f"leases.{self.slot}.token": self.token}
+
+
+@dataclass(frozen=True, slots=True)
+class LeaseRecord:
+    """A slot's lease as stored; `token` is None once the reconciler has re-sent its task."""
+
+    slot: str
+    token: str | None
+    worker: str | None
+    expires_at: datetime | None
+    attempts: int
+    task: TaskCall | None  # None for the main slot: the job's kind names its task
+
+    def lapsed(self, now: datetime) -> bool:
+        """Whether the holder stopped renewing it (or a re-sent task never claimed it)."""
+        return self.expires_at is not None and self.expires_at < now
+
 
 @dataclass(frozen=True, slots=True)
 class JobError:
@@ -69,6 +112,8 @@ class Job:
     sent_at: datetime | None = None
     parts: dict[str, Any] = field(default_factory=dict)
     requester_key: str | None = None  # the key (or OIDC subject) that started the job
+    leases: dict[str, LeaseRecord] = field(default_factory=dict)  # slot -> lease (running)
+    lease_resends: int = 0  # tasks the reconciler re-sent because their lease lapsed
 
     def input_visible_to(self, principal: Principal) -> bool:
         """Inputs name private things (S3 paths, uploads): the requester's and reviewers' only."""

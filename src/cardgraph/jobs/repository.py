@@ -8,9 +8,18 @@ from typing import Any
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 
-from cardgraph.jobs.models import ACTIVE_STATES, Job, JobError, JobFilter, JobKind, JobState
+from cardgraph.jobs.documents import job_document, job_from_document, lease_fields, slot_free
+from cardgraph.jobs.models import (
+    MAIN_SLOT,
+    Job,
+    JobError,
+    JobFilter,
+    JobState,
+    Lease,
+    LeaseRecord,
+    TaskCall,
+)
 from cardgraph.storage.mongo import JOBS, Document
-from cardgraph.storage.stored_values import stored_enum
 
 
 class JobRepository:
@@ -21,50 +30,119 @@ class JobRepository:
 
     async def insert(self, job: Job) -> None:
         """Store a new job."""
-        await self._jobs.insert_one(_document(job))
+        await self._jobs.insert_one(job_document(job))
 
     async def get(self, job_id: str) -> Job | None:
         """A job by id."""
         doc = await self._jobs.find_one({"_id": job_id})
-        return _job(doc) if doc else None
+        return job_from_document(doc) if doc else None
 
     async def _change(self, query: Document, update: Document) -> Job | None:
         update.setdefault("$inc", {})["revision"] = 1
         doc = await self._jobs.find_one_and_update(
             query, update, return_document=ReturnDocument.AFTER
         )
-        return _job(doc) if doc else None
+        return job_from_document(doc) if doc else None
 
     async def mark_sent(self, job_id: str, at: datetime) -> None:
         """Record when the job's task was (re-)sent to the broker."""
         await self._jobs.update_one({"_id": job_id}, {"$set": {"sent_at": at}})
 
-    async def claim(self, job_id: str, at: datetime) -> Job | None:
-        """Mark a queued or interrupted job RUNNING for a new attempt; None if it is over."""
+    async def claim(self, lease: Lease, at: datetime, expires_at: datetime) -> Job | None:
+        """Start an attempt of a job under `lease` (its main slot); None if it is over or held.
+
+        A QUEUED job is free; a RUNNING one only when its main lease lapsed or was re-sent (or
+        it predates leases), so a redelivered task never runs beside a live holder.
+        """
+        # A released main slot (a batch export whose parts run) is not free: its plan is done.
+        taken_over = slot_free(MAIN_SLOT, at, released=False)["$or"]
         return await self._change(
-            {"_id": job_id, "state": {"$in": [s.value for s in ACTIVE_STATES]}},
+            {
+                "_id": lease.job_id,
+                "$or": [
+                    {"state": JobState.QUEUED.value},
+                    {"state": JobState.RUNNING.value, "leases": {"$exists": False}},
+                    *({"state": JobState.RUNNING.value, **free} for free in taken_over),
+                ],
+            },
             {
                 "$set": {
                     "state": JobState.RUNNING.value,
                     "started_at": at,
                     "updated_at": at,
                     "message": "started",
+                    **lease_fields(
+                        MAIN_SLOT, lease.token, lease.worker, lease.parent, expires_at, None
+                    ),
                 },
-                "$inc": {"attempts": 1},
+                "$inc": {"attempts": 1, f"leases.{MAIN_SLOT}.attempts": 1},
             },
         )
 
-    async def report(self, job_id: str, progress: float, message: str, at: datetime) -> Job | None:
-        """Record progress of a running job; None if it is no longer running."""
+    async def claim_slot(
+        self, lease: Lease, task: TaskCall, at: datetime, expires_at: datetime
+    ) -> Job | None:
+        """Hold one part's slot of a RUNNING job; None if the job is over or the slot held."""
         return await self._change(
-            {"_id": job_id, "state": JobState.RUNNING.value},
+            {"_id": lease.job_id, "state": JobState.RUNNING.value, **slot_free(lease.slot, at)},
+            {
+                "$set": {
+                    "updated_at": at,
+                    **lease_fields(
+                        lease.slot, lease.token, lease.worker, lease.parent, expires_at, task
+                    ),
+                },
+                "$inc": {f"leases.{lease.slot}.attempts": 1},
+            },
+        )
+
+    async def release(self, lease: Lease, at: datetime) -> Job | None:
+        """Give up a slot whose work is done (the job goes on); None if it was not held."""
+        return await self._change(
+            {"_id": lease.job_id, **lease.fence()},
+            {"$unset": {f"leases.{lease.slot}": ""}, "$set": {"updated_at": at}},
+        )
+
+    async def resend(
+        self, job_id: str, seen: LeaseRecord, at: datetime, wait_until: datetime
+    ) -> bool:
+        """Take a lapsed lease from its holder for a re-sent task (if nobody renewed it since)."""
+        path = f"leases.{seen.slot}"
+        updated = await self._change(
+            {
+                "_id": job_id,
+                "state": JobState.RUNNING.value,
+                f"{path}.token": seen.token,
+                f"{path}.expires_at": seen.expires_at,
+            },
+            {
+                # The re-sent task may wait in the queue: until `wait_until` nobody sends it again.
+                "$set": {f"{path}.token": None, f"{path}.expires_at": wait_until, "updated_at": at},
+                "$inc": {"lease_resends": 1},
+            },
+        )
+        return updated is not None
+
+    async def running(self, limit: int) -> list[Job]:
+        """RUNNING jobs, oldest change first (few: each is held by a worker or has parts)."""
+        cursor = (
+            self._jobs.find({"state": JobState.RUNNING.value}, {"input": 0, "parts": 0})
+            .sort("updated_at", ASCENDING)
+            .limit(limit)
+        )
+        return [job_from_document(doc) async for doc in cursor]
+
+    async def report(self, lease: Lease, progress: float, message: str, at: datetime) -> Job | None:
+        """Record progress under `lease`; None if the job stopped or the lease was taken."""
+        return await self._change(
+            {"_id": lease.job_id, "state": JobState.RUNNING.value, **lease.fence()},
             {"$set": {"progress": progress, "message": message, "updated_at": at}},
         )
 
-    async def record_part(self, job_id: str, key: str, value: Any, at: datetime) -> Job | None:
-        """Record the result of one part of a fanned-out job (idempotent per key)."""
+    async def record_part(self, lease: Lease, key: str, value: Any, at: datetime) -> Job | None:
+        """Record the result of one part of a fanned-out job (idempotent per key), fenced."""
         return await self._change(
-            {"_id": job_id, "state": JobState.RUNNING.value},
+            {"_id": lease.job_id, "state": JobState.RUNNING.value, **lease.fence()},
             {"$set": {f"parts.{key}": value, "updated_at": at}},
         )
 
@@ -77,20 +155,24 @@ class JobRepository:
         result: dict[str, Any] | None = None,
         error: JobError | None = None,
         from_states: tuple[JobState, ...] = (JobState.RUNNING,),
+        fence: Document | None = None,
     ) -> Job | None:
-        """Move an active job to a terminal state; None if it was not in `from_states`."""
+        """Move an active job to a terminal state (once); None if it was not in `from_states`
+        or `fence` (the finisher's lease) no longer holds."""
         fields: Document = {
             "state": state.value,
             "updated_at": at,
             "finished_at": at,
             "message": state.value.lower(),
+            "leases": {},
         }
         if state is JobState.SUCCEEDED:
             fields.update(progress=1.0, result=result)
         if error is not None:
             fields["error"] = {"code": error.code, "message": error.message}
         return await self._change(
-            {"_id": job_id, "state": {"$in": [s.value for s in from_states]}}, {"$set": fields}
+            {"_id": job_id, "state": {"$in": [s.value for s in from_states]}, **(fence or {})},
+            {"$set": fields},
         )
 
     async def find(
@@ -116,7 +198,7 @@ class JobRepository:
             .sort([("created_at", DESCENDING), ("_id", DESCENDING)])
             .limit(limit)
         )
-        return [_job(doc) async for doc in cursor]
+        return [job_from_document(doc) async for doc in cursor]
 
     async def count(self, job_filter: JobFilter) -> int:
         """How many jobs match."""
@@ -129,7 +211,7 @@ class JobRepository:
             .sort("sent_at", ASCENDING)
             .limit(limit)
         )
-        return [_job(doc) async for doc in cursor]
+        return [job_from_document(doc) async for doc in cursor]
 
 
 def _filter_query(job_filter: JobFilter) -> Document:
@@ -141,54 +223,3 @@ def _filter_query(job_filter: JobFilter) -> Document:
     if job_filter.card_name:
         query["card_name"] = job_filter.card_name
     return query
-
-
-def _document(job: Job) -> Document:
-    return {
-        "_id": job.id,
-        "kind": job.kind.value,
-        "state": job.state.value,
-        "input": job.input,
-        "requested_by": job.requested_by,
-        "requester_key": job.requester_key,
-        "created_at": job.created_at,
-        "updated_at": job.updated_at,
-        "card_name": job.card_name,
-        "progress": job.progress,
-        "message": job.message,
-        "result": job.result,
-        "error": None,
-        "started_at": job.started_at,
-        "finished_at": job.finished_at,
-        "attempts": job.attempts,
-        "revision": job.revision,
-        "sent_at": job.sent_at,
-        "parts": job.parts,
-    }
-
-
-def _job(doc: Document) -> Job:
-    error = doc.get("error")
-    return Job(
-        id=doc["_id"],
-        kind=stored_enum(JobKind, doc["kind"], record="job", record_id=doc["_id"], field="kind"),
-        state=stored_enum(
-            JobState, doc["state"], record="job", record_id=doc["_id"], field="state"
-        ),
-        input=doc.get("input") or {},
-        requested_by=doc["requested_by"],
-        requester_key=doc.get("requester_key"),
-        created_at=doc["created_at"],
-        updated_at=doc["updated_at"],
-        card_name=doc.get("card_name"),
-        progress=doc.get("progress", 0.0),
-        message=doc.get("message", ""),
-        result=doc.get("result"),
-        error=JobError(error["code"], error["message"]) if error else None,
-        started_at=doc.get("started_at"),
-        finished_at=doc.get("finished_at"),
-        attempts=doc.get("attempts", 0),
-        revision=doc.get("revision", 0),
-        sent_at=doc.get("sent_at"),
-        parts=doc.get("parts") or {},
-    )

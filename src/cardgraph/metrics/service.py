@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -85,8 +86,11 @@ class MetricsIngestion:
                 [FieldProblem("file", f"the file is larger than the {self.max_bytes}-byte limit")]
             )
         sha = hashlib.sha256(data).hexdigest()
+        # Each upload is its uploader's own record: keyed by content alone, a second uploader
+        # of the same bytes would be handed the first one's file (readable by them only, and
+        # in their API's store).
         artifact = await self._artifacts.save(
-            f"{UPLOAD_PREFIX}{sha}",
+            f"{UPLOAD_PREFIX}{sha}:{uuid.uuid4().hex}",
             filename or "metrics.json",
             "application/json",
             data,

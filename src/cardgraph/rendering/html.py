@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -10,13 +11,16 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from markupsafe import Markup
 
 from cardgraph.cards.models import Card, CardVersion
-from cardgraph.cards.schema import CARD_CONTENT, Arr, Node, Obj, Tagged
+from cardgraph.cards.schema import CARD_CONTENT, EVALUATION_DETAIL, Arr, Obj
 from cardgraph.rendering import charts
+from cardgraph.rendering.layout import Block, blocks, breakable, fits_a_page, title_of
 
-# Bump when the template or charts change: artifacts are keyed by it, so old renders are reused
-# only while they would come out the same.
-TEMPLATE_VERSION = "card-pdf-1"
+# Bump when the template or charts change. Artifacts are keyed by the printed HTML itself as
+# well (`PrintedCard.sha256`), so this only matters for changes the HTML does not show (CSS
+# handled differently by a new WeasyPrint, say).
+TEMPLATE_VERSION = "card-pdf-2"
 
+# Section titles in the schema's order (SageMaker's), which is also the order they print in.
 SECTION_TITLES = {
     "model_overview": "Model overview",
     "intended_uses": "Intended uses",
@@ -26,6 +30,12 @@ SECTION_TITLES = {
     "additional_information": "Additional information",
     "model_package_details": "Model package details",
 }
+assert list(SECTION_TITLES) == list(CARD_CONTENT.fields), "sections print in the schema's order"
+
+# Stands in for the generation time until a render: the only part of a page that may differ
+# between two renders of the same facts. Card text cannot produce it (autoescape turns `<`
+# into `&lt;`), so exactly one occurrence is ours.
+_GENERATED_AT = "<!--cardgraph:generated-at-->"
 
 _environment = Environment(
     loader=PackageLoader("cardgraph.rendering", "templates"),
@@ -34,24 +44,8 @@ _environment = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
-
-
-def _field_names(node: Node) -> set[str]:
-    if isinstance(node, Arr):
-        return _field_names(node.item)
-    if isinstance(node, Tagged):
-        return set().union(*(_field_names(v) for v in node.variants.values()))
-    if isinstance(node, Obj):
-        return set(node.fields).union(*(_field_names(v) for v in node.fields.values()))
-    return set()
-
-
-_SCHEMA_FIELDS = frozenset(_field_names(CARD_CONTENT))
-
-
-def humanize(key: str) -> str:
-    """`model_description` → `Model description`; user keys (custom properties) stay as typed."""
-    return key.replace("_", " ").capitalize() if key in _SCHEMA_FIELDS else key
+_environment.filters["breakable"] = breakable
+_environment.globals["zip"] = zip
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +57,38 @@ class MetricRow:
     value: str
     notes: str
     picture: Markup | None
+
+    @property
+    def keep(self) -> bool:
+        """Whether the row is kept whole on one page."""
+        return fits_a_page((self.name, self.value, self.notes))
+
+
+@dataclass(frozen=True, slots=True)
+class MetricGroup:
+    """A named group of metrics: a table, then the pictures of its charts."""
+
+    name: str
+    rows: tuple[MetricRow, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluation:
+    """One evaluation: its fields, then its metric groups."""
+
+    name: str
+    blocks: tuple[Block, ...]
+    groups: tuple[MetricGroup, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """One top-level section; evaluation details have evaluations instead of blocks."""
+
+    key: str
+    title: str
+    blocks: tuple[Block, ...] = ()
+    evaluations: tuple[Evaluation, ...] = ()
 
 
 def _metric_row(metric: dict[str, Any]) -> MetricRow:
@@ -82,7 +108,12 @@ def _metric_row(metric: dict[str, Any]) -> MetricRow:
         picture = charts.heat_map(
             value, metric.get("x_axis_name") or (), metric.get("y_axis_name") or ()
         )
-        shown = " / ".join(" ".join(charts.format_number(v) for v in row) for row in value)
+        cells = sum(len(row) for row in value)
+        shown = (
+            " / ".join(" ".join(charts.format_number(v) for v in row) for row in value)
+            if cells <= 16  # a larger matrix is read from its heat map
+            else f"{len(value)} x {max(len(row) for row in value)} matrix"
+        )
     elif isinstance(value, bool):
         shown = "true" if value else "false"
     elif isinstance(value, int | float):
@@ -92,33 +123,62 @@ def _metric_row(metric: dict[str, Any]) -> MetricRow:
     return MetricRow(metric["name"], kind, shown, metric.get("notes", ""), picture)
 
 
-def render_card_html(card: Card, version: CardVersion, generated_at: datetime) -> str:
-    """The card version as one self-contained HTML document."""
+def _evaluation(evaluation: dict[str, Any]) -> Evaluation:
+    groups = tuple(
+        MetricGroup(group["name"], tuple(_metric_row(m) for m in group["metric_data"]))
+        for group in evaluation.get("metric_groups", [])
+    )
+    fields = blocks(EVALUATION_DETAIL, evaluation, skip=("name", "metric_groups"))
+    return Evaluation(evaluation["name"], tuple(fields), groups)
+
+
+def sections_of(content: dict[str, Any]) -> list[Section]:
+    """The sections with content, in the schema's order."""
+    out = []
+    for key, node in CARD_CONTENT.fields.items():
+        value = content.get(key)
+        if not value:
+            continue
+        title = SECTION_TITLES.get(key) or title_of(key)
+        if isinstance(node, Arr):  # evaluation details
+            out.append(Section(key, title, evaluations=tuple(_evaluation(e) for e in value)))
+        elif isinstance(node, Obj):
+            out.append(Section(key, title, tuple(blocks(node, value))))
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class PrintedCard:
+    """A version's HTML with the generation time left out: what every page will show."""
+
+    template: str
+
+    @property
+    def sha256(self) -> str:
+        """Hash of everything the PDF shows but its generation time (its reuse key)."""
+        return hashlib.sha256(self.template.encode()).hexdigest()
+
+    def html(self, generated_at: datetime) -> str:
+        """The document, generated at `generated_at`."""
+        return self.template.replace(
+            _GENERATED_AT, generated_at.strftime("%Y-%m-%d %H:%M:%S UTC"), 1
+        )
+
+
+def printed_card(card: Card, version: CardVersion) -> PrintedCard:
+    """The card version as one self-contained HTML document (generation time left out)."""
     content = version.content
-    sections = [
-        (key, title, content[key])
-        for key, title in SECTION_TITLES.items()
-        if key in content and key != "evaluation_details"
-    ]
-    evaluations = [
-        {
-            **evaluation,
-            "groups": [
-                {"name": group["name"], "rows": [_metric_row(m) for m in group["metric_data"]]}
-                for group in evaluation.get("metric_groups", [])
-            ],
-        }
-        for evaluation in content.get("evaluation_details", [])
-    ]
     risk = (content.get("intended_uses") or {}).get("risk_rating")
-    return _environment.get_template("card.html.j2").render(
+    html = _environment.get_template("card.html.j2").render(
         card=card,
         version=version,
-        sections=sections,
-        evaluations=evaluations,
-        evaluation_title=SECTION_TITLES["evaluation_details"],
+        sections=sections_of(content),
         risk=risk,
-        generated_at=generated_at.strftime("%Y-%m-%d %H:%M:%S UTC"),
-        humanize=humanize,
-        template_version=TEMPLATE_VERSION,
+        generated_at=Markup(_GENERATED_AT),  # noqa: S704 - our own constant
     )
+    return PrintedCard(html)
+
+
+def render_card_html(card: Card, version: CardVersion, generated_at: datetime) -> str:
+    """The card version as one self-contained HTML document."""
+    return printed_card(card, version).html(generated_at)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import uuid
 from typing import Any
@@ -18,7 +17,8 @@ from cardgraph.errors import NotFoundError
 from cardgraph.events.models import CardEvent, CardEventKind
 from cardgraph.events.publisher import EventPublisher
 from cardgraph.jobs.runner import JobContext
-from cardgraph.rendering.html import TEMPLATE_VERSION, render_card_html
+from cardgraph.rendering.html import TEMPLATE_VERSION, PrintedCard, printed_card
+from cardgraph.rendering.renderer import PdfRenderer
 
 
 class ArtifactWriter:
@@ -73,9 +73,13 @@ class ArtifactWriter:
         }
 
 
-def pdf_key(card: Card, version: CardVersion) -> str:
-    """Artifact key of a version's PDF with the current template."""
-    return f"pdf:{card.id}:{version.number}:{TEMPLATE_VERSION}"
+def pdf_key(card: Card, version: CardVersion, printed: PrintedCard) -> str:
+    """Artifact key of a version's PDF: it covers everything the file shows.
+
+    The status, the hashes and every printed word are in `printed`; a PDF made before an
+    approval says DRAFT, so it is not the PDF of the approved version.
+    """
+    return f"pdf:{card.id}:{version.number}:{TEMPLATE_VERSION}:{printed.sha256}"
 
 
 def pdf_filename(card: Card, version: CardVersion) -> str:
@@ -83,13 +87,9 @@ def pdf_filename(card: Card, version: CardVersion) -> str:
     return f"{card.name}-v{version.number}.pdf"
 
 
-async def render_pdf(card: Card, version: CardVersion) -> bytes:
-    """Render a version to PDF off the event loop (WeasyPrint is CPU-bound)."""
-    # Imported here: WeasyPrint is heavy, and only workers render.
-    from cardgraph.rendering.pdf import html_to_pdf
-
-    html = render_card_html(card, version, utc_now_ms())
-    return await asyncio.to_thread(html_to_pdf, html)
+async def render_pdf(renderer: PdfRenderer, printed: PrintedCard) -> bytes:
+    """Render a printed card to PDF, generated now, within the renderer's time budget."""
+    return await renderer.render(printed.html(utc_now_ms()))
 
 
 class PdfExport:
@@ -102,8 +102,10 @@ class PdfExport:
         events: EventPublisher,
         s3: S3,
         s3_buckets: tuple[str, ...],
+        renderer: PdfRenderer,
     ) -> None:
         self._cards = cards
+        self._renderer = renderer
         self._artifacts = artifacts
         self._events = events
         self._s3 = s3
@@ -132,12 +134,13 @@ class PdfExport:
         job = context.job
         card, version = await self.resolve(job.input["name"], job.input.get("version"))
         await context.progress(0.1, f"exporting {card.name} version {version.number}")
-        key = pdf_key(card, version)
+        printed = printed_card(card, version)
+        key = pdf_key(card, version, printed)
         artifact = await self._artifacts.existing(key)
         reused = artifact is not None
         if artifact is None:
             await context.progress(0.3, "rendering")
-            data = await render_pdf(card, version)
+            data = await render_pdf(self._renderer, printed)
             await context.progress(0.8, "storing")
             artifact = await self._artifacts.save(
                 key,

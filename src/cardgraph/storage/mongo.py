@@ -44,6 +44,13 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel(_live("updated_at"), name="live_by_updated"),
         IndexModel(_live("risk_rating", "name"), name="live_by_risk"),
         IndexModel(_live("status", "name"), name="live_by_status"),
+        # A list's read is bounded on its sort key (cards/list_queries.py). Beside a filter no
+        # `live_by_*` index matches whole (several statuses or ratings, a name search, a
+        # creation range under another order) the embedded server serves the query by its
+        # first clause that an index leads with: that is the sort-key range, on these.
+        IndexModel([("name", ASCENDING), ("_id", ASCENDING)], name="sort_by_name"),
+        IndexModel([("created_at", ASCENDING), ("_id", ASCENDING)], name="sort_by_created"),
+        IndexModel([("updated_at", ASCENDING), ("_id", ASCENDING)], name="sort_by_updated"),
     ],
     CARD_VERSIONS: [
         # The commit point of every content change: one document per (card, version).

@@ -10,7 +10,7 @@ import strawberry
 from cardgraph.errors import NotFoundError, UnavailableError
 from cardgraph.events.channels import CARDS, job_channel
 from cardgraph.events.hub import EventHub
-from cardgraph.events.models import CardEvent
+from cardgraph.events.models import CardEvent, FeedGap
 from cardgraph.graphql.context import Info
 from cardgraph.graphql.jobs.types import CardEventType, JobType
 from cardgraph.jobs.codec import job_from_json
@@ -55,7 +55,10 @@ class Subscription:
             revision = job.revision
             while not job.state.terminal:
                 try:
-                    job = job_from_json(await asyncio.wait_for(queue.get(), RESYNC_S))
+                    item = await asyncio.wait_for(queue.get(), RESYNC_S)
+                    if isinstance(item, FeedGap):
+                        raise TimeoutError  # changes may have been lost: re-read at once
+                    job = job_from_json(item)
                 except TimeoutError:
                     stored = await jobs.get(str(id))
                     if stored is None:
@@ -67,7 +70,9 @@ class Subscription:
 
     @strawberry.subscription(
         description="Card events (version created, status changed, export ready) for one "
-        "card, or for all cards when `name` is omitted."
+        "card, or for all cards when `name` is omitted. Events lost in transit (the event "
+        "server restarted, or this subscriber fell far behind) are announced by a RESYNC "
+        "event whose `gap` says since when: read afresh what you show, then keep listening."
     )
     async def card_events(
         self, info: Info, name: str | None = None
@@ -76,6 +81,10 @@ class Subscription:
         hub = await _ready_hub(info)
         async with hub.subscribe(CARDS) as queue:
             while True:
-                event = CardEvent.from_json(await queue.get())
+                item = await queue.get()
+                if isinstance(item, FeedGap):
+                    yield CardEventType.resync(item, name)
+                    continue
+                event = CardEvent.from_json(item)
                 if name is None or event.card_name == name:
                     yield CardEventType(event=event)

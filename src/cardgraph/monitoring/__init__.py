@@ -1,0 +1,1 @@
+"""Operations: Prometheus metrics of the API and the workers, structured logs."""
