@@ -11,18 +11,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pymongo import MongoClient
 
 from cardgraph.access.models import Role
 from cardgraph.cli import dev_worker_commands
 from cardgraph.jobs.names import IO_QUEUE, RENDER_QUEUE
 from cardgraph.settings import Settings
 from tests.cards_api import create_card
+from tests.isolated_stack import issue_key
 from tests.jobs_api import JOB, upload_metrics, wait_for_job
 from tests.servers import GraphQLClient, running_api
 from tests.test_batch_export import EXPORT
 from tests.test_dev_command import _cmdline, _descendants, dev_process
 from tests.workers import WorkerProcess
 
+DATABASE = "cardgraph_worker_queues"
 # Real workers, real renders, bounded waits on a loaded machine: more than the default.
 pytestmark = pytest.mark.timeout(900)
 WAIT_S = 120.0
@@ -66,6 +69,10 @@ def isolated(settings: Settings, tmp_path: Path) -> Iterator[tuple[Settings, str
     isolated_settings = settings.model_copy(
         update={
             "redis_url": settings.redis_url.rsplit("/", 1)[0] + "/4",
+            # Its own MongoDB database too: a reconciler elsewhere in the session re-sends the
+            # lapsed jobs of the database it watches to its own workers, whose store this
+            # test's files are not in (one database, one deployment).
+            "mongodb_database": DATABASE,
             "port": 0,
             "export_part_size": 50,
             "data_dir": data_dir,
@@ -75,6 +82,20 @@ def isolated(settings: Settings, tmp_path: Path) -> Iterator[tuple[Settings, str
     )
     with running_api(isolated_settings) as url:
         yield isolated_settings, url
+
+
+@pytest.fixture
+def keys(isolated: tuple[Settings, str]) -> dict[Role, str]:
+    """An editor key in the test's own database."""
+    return {Role.EDITOR: issue_key(isolated[0], Role.EDITOR)}
+
+
+@pytest.fixture
+def db(isolated: tuple[Settings, str]) -> Iterator[Any]:
+    """A sync handle on the test's own database."""
+    client: MongoClient[dict[str, Any]] = MongoClient(isolated[0].mongodb_url, tz_aware=True)
+    yield client[DATABASE]
+    client.close()
 
 
 def test_an_io_job_completes_while_a_render_holds_the_render_worker(
