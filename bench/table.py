@@ -15,6 +15,7 @@ ORDER = (
     "pdf_render",
     "batch_export",
     "subscription_fanout",
+    "revocation_latency",
     "event_loop_hold",
     "cold_list",
 )
