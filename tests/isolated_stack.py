@@ -4,18 +4,20 @@ other test uses, so only its own workers see its tasks), and Prometheus scrapes 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 from pydantic import SecretStr
+from pymongo import MongoClient
 
 from cardgraph.access.models import Role
 from cardgraph.cli import issue_api_key
 from cardgraph.settings import Settings
-from tests.servers import run_async
+from tests.servers import run_async, running_api
 
 METRICS_TOKEN = "test-metrics-token-0123456789"
 METRICS_SECRET = SecretStr(METRICS_TOKEN)  # as Settings holds it (model_copy does not convert)
@@ -36,6 +38,33 @@ def isolated_settings(settings: Settings, redis_db: int, database: str, **update
             **update,
         }
     )
+
+
+@contextmanager
+def isolated_api(
+    settings: Settings, work: Path, redis_db: int, database: str, **update: Any
+) -> Iterator[tuple[Settings, str]]:
+    """An API on a stack of its own, with its artifact store under `work`.
+
+    The MongoDB database matters as much as the broker's: a reconciler re-sends the lapsed
+    jobs of the database it watches to its own workers, whose store another test's files are
+    not in (one database, one deployment).
+    """
+    data_dir = work / "data"
+    data_dir.mkdir()
+    stack = isolated_settings(settings, redis_db, database, data_dir=data_dir, **update)
+    with running_api(stack) as url:
+        yield stack, url
+
+
+@contextmanager
+def database_of(settings: Settings) -> Iterator[Any]:
+    """A sync handle on the settings' MongoDB database, to check what is really stored."""
+    client: MongoClient[dict[str, Any]] = MongoClient(settings.mongodb_url, tz_aware=True)
+    try:
+        yield client[settings.mongodb_database]
+    finally:
+        client.close()
 
 
 def issue_key(settings: Settings, role: Role) -> str:

@@ -13,21 +13,20 @@ import signal
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import redis
-from pymongo import MongoClient
 
 from cardgraph.access.models import Role
 from cardgraph.events.channels import job_channel
 from cardgraph.settings import Settings
 from tests.cards_api import create_card
-from tests.isolated_stack import issue_key
+from tests.isolated_stack import database_of, isolated_api, issue_key
 from tests.jobs_api import JOB, wait_for_job
-from tests.servers import GraphQLClient, running_api
+from tests.servers import GraphQLClient
 from tests.test_batch_export import EXPORT
 from tests.workers import WorkerProcess
 
@@ -49,28 +48,12 @@ PRODUCTION = (
 
 @pytest.fixture
 def isolated(settings: Settings, tmp_path: Path) -> Iterator[tuple[Settings, str]]:
-    """An API on its own broker database (only this test's workers see its tasks), with the
+    """An API on a stack of its own (only this test's workers see its tasks), with the
     production defaults of every timing that decides when a lost job comes back."""
-    assert settings.redis_url is not None
     defaults = {name: Settings.model_fields[name].default for name in PRODUCTION}
     assert defaults["broker_visibility_timeout_s"] == 3600
-    data_dir = tmp_path / "data"
-    data_dir.mkdir()
-    isolated_settings = settings.model_copy(
-        update={
-            "redis_url": settings.redis_url.rsplit("/", 1)[0] + "/1",
-            # Its own MongoDB database too: a reconciler elsewhere in the session re-sends the
-            # lapsed jobs of the database it watches to its own workers, whose store this
-            # test's files are not in (one database, one deployment).
-            "mongodb_database": DATABASE,
-            "port": 0,
-            "export_part_size": 50,
-            "data_dir": data_dir,
-            **defaults,
-        }
-    )
-    with running_api(isolated_settings) as url:
-        yield isolated_settings, url
+    with isolated_api(settings, tmp_path, 1, DATABASE, export_part_size=50, **defaults) as api:
+        yield api
 
 
 @pytest.fixture
@@ -82,9 +65,8 @@ def keys(isolated: tuple[Settings, str]) -> dict[Role, str]:
 @pytest.fixture
 def db(isolated: tuple[Settings, str]) -> Iterator[Any]:
     """A sync handle on the test's own database."""
-    client: MongoClient[dict[str, Any]] = MongoClient(isolated[0].mongodb_url, tz_aware=True)
-    yield client[DATABASE]
-    client.close()
+    with database_of(isolated[0]) as database:
+        yield database
 
 
 class JobEvents:
@@ -158,13 +140,19 @@ def _assert_done_once(
     return dict(stored)
 
 
-def test_a_whole_worker_killed_mid_export_is_redone_once(
-    isolated: tuple[Settings, str], keys: dict[Role, str], db: Any, tmp_path: Path
-) -> None:
+def _interrupted_export(
+    isolated: tuple[Settings, str],
+    editor_key: str,
+    db: Any,
+    work: Path,
+    interrupt: Callable[[WorkerProcess, str], None],
+) -> dict[str, Any]:
+    """Export cards on a first worker, `interrupt(worker, job_id)` it half-way, start a second
+    with beat; the job must then be done once. Returns the stored job."""
     settings, url = isolated
-    client = GraphQLClient(url, keys[Role.EDITOR])
+    client = GraphQLClient(url, editor_key)
     prefix, names = _cards(client)
-    first = WorkerProcess(settings, tmp_path / "first.log", concurrency=1)
+    first = WorkerProcess(settings, work / "first.log", concurrency=1)
     second = None
     try:
         job_id = client.data(EXPORT, {"filter": {"nameContains": prefix}, "format": "PDF"})[
@@ -172,15 +160,25 @@ def test_a_whole_worker_killed_mid_export_is_redone_once(
         ]["id"]
         events = JobEvents(str(settings.redis_url), job_id)
         _wait_until_half_done(client, job_id)
-        first.kill()  # the worker's main process and its pool, all at once
-        assert client.data(JOB, {"id": job_id})["job"]["state"] == "RUNNING"
-        second = WorkerProcess(settings, tmp_path / "second.log", concurrency=1, beat=True)
-        stored = _assert_done_once(client, db, job_id, names, events)
+        interrupt(first, job_id)
+        second = WorkerProcess(settings, work / "second.log", concurrency=1, beat=True)
+        return _assert_done_once(client, db, job_id, names, events)
     finally:
         first.stop()
         if second is not None:
             second.stop()
         client.close()
+
+
+def test_a_whole_worker_killed_mid_export_is_redone_once(
+    isolated: tuple[Settings, str], keys: dict[Role, str], db: Any, tmp_path: Path
+) -> None:
+    def kill_all(worker: WorkerProcess, job_id: str) -> None:
+        worker.kill()  # the worker's main process and its pool, all at once
+        # Stranded: nothing but the lapsed lease can bring it back now.
+        assert db.jobs.find_one({"_id": job_id})["state"] == "RUNNING"
+
+    stored = _interrupted_export(isolated, keys[Role.EDITOR], db, tmp_path, kill_all)
     assert stored["lease_resends"] >= 1  # the reconciler re-sent the part ...
     assert stored["attempts"] == 1  # ... not the plan, which had finished
     second_log = (tmp_path / "second.log").read_text()
@@ -191,25 +189,10 @@ def test_a_whole_worker_killed_mid_export_is_redone_once(
 def test_a_killed_main_process_orphans_no_second_finish(
     isolated: tuple[Settings, str], keys: dict[Role, str], db: Any, tmp_path: Path
 ) -> None:
-    settings, url = isolated
-    client = GraphQLClient(url, keys[Role.EDITOR])
-    prefix, names = _cards(client)
-    first = WorkerProcess(settings, tmp_path / "first.log", concurrency=1)
-    second = None
-    try:
-        job_id = client.data(EXPORT, {"filter": {"nameContains": prefix}, "format": "PDF"})[
-            "exportCards"
-        ]["id"]
-        events = JobEvents(str(settings.redis_url), job_id)
-        _wait_until_half_done(client, job_id)
-        first.kill_main()  # its pool process lives on, or not: either way, one finish
-        second = WorkerProcess(settings, tmp_path / "second.log", concurrency=1, beat=True)
-        _assert_done_once(client, db, job_id, names, events)
-    finally:
-        first.stop()
-        if second is not None:
-            second.stop()
-        client.close()
+    # Its pool process lives on, or not: either way, one finish.
+    _interrupted_export(
+        isolated, keys[Role.EDITOR], db, tmp_path, lambda worker, _: worker.kill_main()
+    )
 
 
 @pytest.mark.parametrize("presses", [1, 2])
@@ -218,25 +201,11 @@ def test_ctrl_c_during_a_render_strands_nothing(
 ) -> None:
     """Ctrl-C in the worker's terminal (SIGINT to all its processes): once is a warm shutdown
     that lets the render finish; twice is a cold one that stops it, and the job is redone."""
-    settings, url = isolated
-    client = GraphQLClient(url, keys[Role.EDITOR])
-    prefix, names = _cards(client)
-    first = WorkerProcess(settings, tmp_path / "first.log", concurrency=1)
-    second = None
-    try:
-        job_id = client.data(EXPORT, {"filter": {"nameContains": prefix}, "format": "PDF"})[
-            "exportCards"
-        ]["id"]
-        events = JobEvents(str(settings.redis_url), job_id)
-        _wait_until_half_done(client, job_id)
+
+    def press_ctrl_c(worker: WorkerProcess, job_id: str) -> None:
         for _ in range(presses):
-            first.signal_group(signal.SIGINT)
+            worker.signal_group(signal.SIGINT)
             time.sleep(0.5)  # a person pressing twice, not one signal delivered twice
-        first.process.wait(WAIT_S)
-        second = WorkerProcess(settings, tmp_path / "second.log", concurrency=1, beat=True)
-        _assert_done_once(client, db, job_id, names, events)
-    finally:
-        first.stop()
-        if second is not None:
-            second.stop()
-        client.close()
+        worker.process.wait(WAIT_S)
+
+    _interrupted_export(isolated, keys[Role.EDITOR], db, tmp_path, press_ctrl_c)

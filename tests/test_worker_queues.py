@@ -11,16 +11,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pymongo import MongoClient
 
 from cardgraph.access.models import Role
 from cardgraph.cli import dev_worker_commands
 from cardgraph.jobs.names import IO_QUEUE, RENDER_QUEUE
 from cardgraph.settings import Settings
 from tests.cards_api import create_card
-from tests.isolated_stack import issue_key
+from tests.isolated_stack import database_of, isolated_api, issue_key
 from tests.jobs_api import JOB, upload_metrics, wait_for_job
-from tests.servers import GraphQLClient, running_api
+from tests.servers import GraphQLClient
 from tests.test_batch_export import EXPORT
 from tests.test_dev_command import _cmdline, _descendants, dev_process
 from tests.workers import WorkerProcess
@@ -62,26 +61,10 @@ def test_dev_starts_one_worker_per_queue_and_beat_once(tmp_path: Path) -> None:
 
 @pytest.fixture
 def isolated(settings: Settings, tmp_path: Path) -> Iterator[tuple[Settings, str]]:
-    """An API on its own broker database, so only this test's workers see its tasks."""
-    assert settings.redis_url is not None
-    data_dir = tmp_path / "data"
-    data_dir.mkdir()
-    isolated_settings = settings.model_copy(
-        update={
-            "redis_url": settings.redis_url.rsplit("/", 1)[0] + "/4",
-            # Its own MongoDB database too: a reconciler elsewhere in the session re-sends the
-            # lapsed jobs of the database it watches to its own workers, whose store this
-            # test's files are not in (one database, one deployment).
-            "mongodb_database": DATABASE,
-            "port": 0,
-            "export_part_size": 50,
-            "data_dir": data_dir,
-            "broker_visibility_timeout_s": 3600,
-            "task_time_limit_s": 900,
-        }
-    )
-    with running_api(isolated_settings) as url:
-        yield isolated_settings, url
+    """An API on a stack of its own, so only this test's workers see its tasks."""
+    production = {"broker_visibility_timeout_s": 3600, "task_time_limit_s": 900}
+    with isolated_api(settings, tmp_path, 4, DATABASE, export_part_size=50, **production) as api:
+        yield api
 
 
 @pytest.fixture
@@ -93,9 +76,8 @@ def keys(isolated: tuple[Settings, str]) -> dict[Role, str]:
 @pytest.fixture
 def db(isolated: tuple[Settings, str]) -> Iterator[Any]:
     """A sync handle on the test's own database."""
-    client: MongoClient[dict[str, Any]] = MongoClient(isolated[0].mongodb_url, tz_aware=True)
-    yield client[DATABASE]
-    client.close()
+    with database_of(isolated[0]) as database:
+        yield database
 
 
 def test_an_io_job_completes_while_a_render_holds_the_render_worker(
