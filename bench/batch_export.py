@@ -10,10 +10,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.stack import Row, report, stack, worker_process
-from cardgraph.access.models import Principal, Role
 from cardgraph.cards.models import CardFilter
 from cardgraph.export.formats import filter_to_json
 from cardgraph.jobs.models import JobKind
+from cardgraph.principals import Principal, Role
 from cardgraph.services import build_services
 from cardgraph.settings import Settings
 from cardgraph.storage.mongo import create_async_client, ensure_indexes

@@ -15,8 +15,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.seeding import create_cards, seeding
 from bench.stack import Row, api_process, report, stack, summary
-from cardgraph.access.models import Role
 from cardgraph.cli import issue_api_key
+from cardgraph.principals import Role
 from cardgraph.settings import Settings
 
 FLEET = 10_000

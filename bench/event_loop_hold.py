@@ -24,11 +24,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.seeding import create_cards, seeding
 from bench.stack import Row, api_process, report, stack
-from cardgraph.access.models import Role
 from cardgraph.cli import issue_api_key
 from cardgraph.graphql.document_size import measure_document
 from cardgraph.graphql.query_cost import PageSizes, operation_cost
 from cardgraph.graphql.schema import build_schema
+from cardgraph.principals import Role
 from cardgraph.settings import Settings
 
 REPEATS = 5

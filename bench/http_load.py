@@ -20,9 +20,9 @@ from bench.mlflow_peer import create_models, mlflow_registry
 from bench.seeding import create_cards, grow_history, seeding
 from bench.stack import Row, api_process, env_for, percentile, report, stack
 from bench.wrk import Load, ensure_wrk, process, run, script
-from cardgraph.access.models import Role
 from cardgraph.cli import issue_api_key
 from cardgraph.embedded import free_port
+from cardgraph.principals import Role
 from cardgraph.settings import Settings
 
 CONNECTIONS = (1, 8, 32)

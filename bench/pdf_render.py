@@ -17,8 +17,9 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.stack import Row, report, summary
-from cardgraph.cards.content import canonical_json, chain_sha256, sha256_hex, validate_content
+from cardgraph.cards.content import validate_content
 from cardgraph.cards.models import Card, CardStatus, CardVersion, VersionSource
+from cardgraph.hashing import canonical_json, chain_sha256, sha256_hex
 from cardgraph.rendering.html import render_card_html
 from cardgraph.rendering.pdf import html_to_pdf
 from cardgraph.rendering.renderer import PdfRenderer

@@ -16,9 +16,9 @@ from websockets.exceptions import ConnectionClosed
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.stack import Row, api_process, report, stack, summary
-from cardgraph.access.models import Role
 from cardgraph.cli import issue_api_key
 from cardgraph.embedded import free_port
+from cardgraph.principals import Role
 from cardgraph.settings import Settings
 
 ROUNDS = 20

@@ -10,12 +10,12 @@ from typing import Any
 
 import redis.asyncio as aioredis
 
-from cardgraph.access.models import Principal, Role
-from cardgraph.cards.content import canonical_json
 from cardgraph.cards.content_changes import new_version
 from cardgraph.cards.models import CardStatus, CardVersion, VersionSource
 from cardgraph.cards.repository import CardRepository, summary_change
 from cardgraph.clock import utc_now_ms
+from cardgraph.hashing import canonical_json
+from cardgraph.principals import Principal, Role
 from cardgraph.services import Services, build_services
 from cardgraph.settings import Settings
 from cardgraph.storage.mongo import create_async_client
@@ -80,7 +80,13 @@ async def grow_history(
         previous = last.chain_sha256
         batch.append(last)
         if len(batch) == HISTORY_BATCH:
-            await repository.insert_history(batch)
+            await _insert_history(repository, batch)
             batch = []
-    await repository.insert_history(batch)
+    await _insert_history(repository, batch)
     await repository.apply_summary(summary_change(card, last, None, None, now))
+
+
+async def _insert_history(repository: CardRepository, versions: list[CardVersion]) -> None:
+    """Bulk-insert consecutive versions of one card; a number that exists already is an error."""
+    if versions and await repository.insert_versions(versions) != len(versions):
+        raise RuntimeError(f"{versions[0].card_id}: a seeded version exists already")

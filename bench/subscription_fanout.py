@@ -14,12 +14,13 @@ from websockets.asyncio.client import connect
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.stack import Row, api_process, report, rss_mib, stack, summary
-from cardgraph.access.models import Principal, Role
 from cardgraph.cli import issue_api_key
 from cardgraph.clock import utc_now_ms
 from cardgraph.events.publisher import EventPublisher
+from cardgraph.jobs.codec import job_to_json
 from cardgraph.jobs.models import JobKind
 from cardgraph.jobs.repository import JobRepository
+from cardgraph.principals import Principal, Role
 from cardgraph.services import build_services
 from cardgraph.settings import Settings
 from cardgraph.storage.mongo import create_async_client
@@ -91,10 +92,10 @@ async def _run(settings: Settings, api_pid: int) -> list[Row]:
             job.id, (step + 1) / (UPDATES + 1), f"sent {time.time()}", utc_now_ms()
         )
         assert updated is not None
-        await events.job_changed(updated)
+        await events.job_changed(updated.id, job_to_json(updated))
     finished = await repository.finish(job.id, claimed.state.SUCCEEDED, utc_now_ms(), result={})
     assert finished is not None
-    await events.job_changed(finished)
+    await events.job_changed(finished.id, job_to_json(finished))
     await asyncio.wait_for(asyncio.gather(*tasks), 120)
     await redis.aclose()
     await mongo.close()

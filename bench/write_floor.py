@@ -10,13 +10,14 @@ import uuid
 from typing import Any
 
 from bench.seeding import SEEDER
+from cardgraph.audit.models import audit_event
 from cardgraph.audit.repository import AuditRepository
-from cardgraph.audit.service import AuditLog, audit_event
-from cardgraph.cards.content import canonical_json
+from cardgraph.audit.service import AuditLog
 from cardgraph.cards.content_changes import new_version
 from cardgraph.cards.models import CardStatus, VersionSource
 from cardgraph.cards.repository import CardRepository, summary_change
 from cardgraph.clock import utc_now_ms
+from cardgraph.hashing import canonical_json
 from cardgraph.services import build_services
 from cardgraph.settings import Settings
 from cardgraph.storage.mongo import create_async_client, ensure_indexes

@@ -10,7 +10,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from cardgraph.access.models import Role
+from cardgraph.principals import Role
 
 # The role each root field needs. A field missing here fails the access suite: decide it.
 MINIMUM_ROLE: dict[str, Role] = {

@@ -13,9 +13,9 @@ from moto.server import ThreadedMotoServer
 from pymongo import MongoClient
 from starlette.applications import Starlette
 
-from cardgraph.access.models import Role
 from cardgraph.cli import issue_api_key
 from cardgraph.embedded import EmbeddedServer, free_port, start_mongodb, start_redis
+from cardgraph.principals import Role
 from cardgraph.settings import Settings
 from cardgraph.storage.mongo import create_async_client, ensure_indexes
 from tests.node_clients import NodeProject, prepare_node_project

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 import redis
 from pymongo import MongoClient
 
-from cardgraph.access.models import Role
 from cardgraph.cli import issue_api_key
+from cardgraph.principals import Role
 from cardgraph.settings import Settings
 from tests.cards_api import create_card, set_status
 from tests.fuzz_schema import INTROSPECTION, SchemaModel, merged_introspection

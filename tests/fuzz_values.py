@@ -9,7 +9,17 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from cardgraph.cards.schema import CARD_CONTENT, Arr, Bool, Map, Node, Num, Obj, Str, Tagged
+from cardgraph.cards.sagemaker_schema import (
+    CARD_CONTENT,
+    Arr,
+    Bool,
+    Map,
+    Node,
+    Num,
+    Obj,
+    Str,
+    Tagged,
+)
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=30),

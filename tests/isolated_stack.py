@@ -14,8 +14,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from pydantic import SecretStr
 from pymongo import MongoClient
 
-from cardgraph.access.models import Role
 from cardgraph.cli import issue_api_key
+from cardgraph.principals import Role
 from cardgraph.settings import Settings
 from tests.servers import run_async, running_api
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from cardgraph.cards.content import canonical_json, validate_content
+from cardgraph.cards.content import validate_content
+from cardgraph.hashing import canonical_json
 
 _TEXT = (
     "the model scores card payments for fraud risk using transaction history merchant data and "

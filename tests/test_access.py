@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from cardgraph.access.models import Role
+from cardgraph.principals import Role
 from tests.cards_api import create_card, get_card, set_status
 from tests.servers import GraphQLClient
 

@@ -27,10 +27,10 @@ from strawberry.types import ExecutionResult
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
-from cardgraph.access.models import Role
 from cardgraph.errors import UnauthenticatedError
 from cardgraph.graphql.context import Context
 from cardgraph.graphql.schema import Mutation, Query, Subscription, build_schema
+from cardgraph.principals import Role
 from cardgraph.settings import Settings
 from tests.access_matrix import INTROSPECTION, MINIMUM_ROLE, RootField, root_fields
 from tests.oidc_issuer import new_signing_key, oidc_settings, serving_jwks, signed_token

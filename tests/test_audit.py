@@ -7,10 +7,11 @@ from typing import Any
 
 import pytest
 
-from cardgraph.access.models import Principal, Role
+from cardgraph.audit.models import audit_event
 from cardgraph.audit.repository import AuditRepository
-from cardgraph.audit.service import AuditLog, audit_event
-from cardgraph.cards.content import chain_sha256, sha256_hex
+from cardgraph.audit.service import AuditLog
+from cardgraph.hashing import chain_sha256, sha256_hex
+from cardgraph.principals import Principal, Role
 from cardgraph.settings import Settings
 from cardgraph.storage.mongo import create_async_client
 from tests.cards_api import DELETE, SET_STATUS, create_card, set_status, update_content

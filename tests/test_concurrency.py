@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cardgraph.access.models import Role
+from cardgraph.principals import Role
 from tests.cards_api import check_concurrent_writes, create_card, write_concurrently
 from tests.servers import GraphQLClient
 

@@ -10,9 +10,10 @@ from typing import Any
 
 import pytest
 
-from cardgraph.cards.content import canonical_json, parse_content_json, validate_content
-from cardgraph.cards.schema import CARD_CONTENT, Arr, Map, Obj, Tagged
+from cardgraph.cards.content import parse_content_json, validate_content
+from cardgraph.cards.sagemaker_schema import CARD_CONTENT, Arr, Map, Obj, Tagged
 from cardgraph.errors import ValidationFailedError
+from cardgraph.hashing import canonical_json
 
 # A copy of ../shared/reference (SageMaker's schemas and metric files): a clone runs alone.
 REFERENCE = Path(__file__).parent / "data" / "reference"

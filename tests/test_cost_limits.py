@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from cardgraph.access.models import Role
+from cardgraph.principals import Role
 from cardgraph.settings import Settings
 from tests.cards_api import create_card
 from tests.servers import GraphQLClient, running_api

@@ -16,10 +16,10 @@ import boto3
 import pytest
 from pydantic import SecretStr, ValidationError
 
-from cardgraph.access.models import Role
 from cardgraph.cursor_secret import CursorSigning
 from cardgraph.embedded import free_port
 from cardgraph.pagination import JOBS, CursorCodec
+from cardgraph.principals import Role
 from cardgraph.settings import Settings
 from cardgraph.storage.mongo import create_async_client
 from tests.cards_api import create_card, update_content

@@ -11,8 +11,8 @@ from typing import Any
 import httpx
 import pytest
 
-from cardgraph.access.models import Role
 from cardgraph.cli import issue_api_key
+from cardgraph.principals import Role
 from cardgraph.settings import Settings
 from tests.cards_api import CARD, create_card
 from tests.servers import GraphQLClient, run_async

@@ -9,9 +9,9 @@ from typing import Any
 import httpx
 import pytest
 
-from cardgraph.access.models import Role
 from cardgraph.cli import dev_settings, issue_api_key, uvicorn_options
 from cardgraph.embedded import EmbeddedServer
+from cardgraph.principals import Role
 from cardgraph.settings import Settings
 from tests.servers import GraphQLClient, run_async, running_api
 

@@ -9,9 +9,9 @@ import httpx
 import pytest
 from botocore.exceptions import NoCredentialsError
 
-from cardgraph.access.models import Role
 from cardgraph.aws.errors import run_aws
 from cardgraph.errors import ConfigurationError
+from cardgraph.principals import Role
 from tests.cards_api import create_card, set_status
 from tests.jobs_api import JOB_FIELDS, upload_metrics, wait_for_job
 from tests.servers import GraphQLClient

@@ -25,9 +25,9 @@ import pytest
 from gql import Client, gql
 from gql.transport.websockets import WebsocketsTransport
 
-from cardgraph.access.models import Role
 from cardgraph.cli import child_env, issue_api_key
 from cardgraph.embedded import EmbeddedServer, free_port, start_redis
+from cardgraph.principals import Role
 from cardgraph.settings import Settings
 from tests.cards_api import CREATE
 from tests.servers import run_async

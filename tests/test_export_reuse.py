@@ -11,7 +11,7 @@ import httpx
 import pypdf
 import pytest
 
-from cardgraph.access.models import Role
+from cardgraph.principals import Role
 from tests.cards_api import create_card, set_status
 from tests.jobs_api import JOB_FIELDS, export_pdf, wait_for_job
 from tests.servers import GraphQLClient

@@ -11,9 +11,9 @@ from typing import Any
 import httpx
 import pytest
 
-from cardgraph.access.models import Role
 from cardgraph.cli import issue_api_key
 from cardgraph.embedded import EmbeddedServer, start_mongodb, start_redis
+from cardgraph.principals import Role
 from cardgraph.settings import Settings
 from tests.cards_api import create_card, get_card
 from tests.jobs_api import EXPORT_PDF, wait_for_job

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from cardgraph.events.freshness import FreshCache, Freshness, Topic
+from cardgraph.caching.freshness import FreshCache, Freshness, Topic
 
 
 class FakeClock:

@@ -14,10 +14,11 @@ from graphql.language import Lexer, Source, TokenKind
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cardgraph.access.models import Role
-from cardgraph.cards.content import canonical_json, validate_content
-from cardgraph.cards.schema import CARD_CONTENT
+from cardgraph.cards.content import validate_content
+from cardgraph.cards.sagemaker_schema import CARD_CONTENT
 from cardgraph.errors import ValidationFailedError
+from cardgraph.hashing import canonical_json
+from cardgraph.principals import Role
 from cardgraph.settings import Settings
 from tests.cards_api import UPDATE_CONTENT, create_card
 from tests.fuzz_api import FuzzApi, fuzz_api

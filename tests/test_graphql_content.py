@@ -8,7 +8,7 @@ from typing import Any
 
 from strawberry.types.base import get_object_definition
 
-from cardgraph.cards.schema import CARD_CONTENT, Arr, Map, Node, Obj, Tagged
+from cardgraph.cards.sagemaker_schema import CARD_CONTENT, Arr, Map, Node, Obj, Tagged
 from cardgraph.graphql.cards.content_inputs import CardContentInput, MetricInput
 from cardgraph.graphql.cards.content_types import CardContent
 from tests.cards_api import UPDATE_CONTENT, canonical_sha256, create_card, get_card

@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from cardgraph.access.models import Role
+from cardgraph.principals import Role
 from tests.node_clients import NodeProject
 
 GRAPHQL_JSON = "application/graphql-response+json"

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from cardgraph.access.models import Role
+from cardgraph.principals import Role
 from tests.browser import CHROMIUM, Page, chromium_page
 from tests.servers import GraphQLClient
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from cardgraph.access.models import Role
 from cardgraph.cards.models import CardFilter, CardSort, CardSortField, CardStatus
 from cardgraph.jobs.models import JobFilter
 from cardgraph.pagination import AUDIT_EVENTS, JOBS, VERSIONS, PageRequest
+from cardgraph.principals import Role
 from cardgraph.settings import Settings
 from tests.monitoring import services_with_log
 from tests.servers import run_async

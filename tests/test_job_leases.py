@@ -16,13 +16,13 @@ from typing import Any
 
 import pytest
 
-from cardgraph.access.models import Principal, Role
 from cardgraph.clock import utc_now_ms
 from cardgraph.events.redis_connection import create_redis
 from cardgraph.jobs.models import MAIN_SLOT, JobError, JobState, Lease
 from cardgraph.jobs.reconciler import WORKER_LOST
 from cardgraph.jobs.repository import JobRepository
 from cardgraph.jobs.runner import JobCancelled, JobContext
+from cardgraph.principals import Principal, Role
 from cardgraph.services import Services, build_services
 from cardgraph.settings import Settings
 from cardgraph.storage.mongo import create_async_client

@@ -13,10 +13,10 @@ from typing import Any
 
 import httpx
 
-from cardgraph.access.models import Role
 from cardgraph.cli import worker_command
 from cardgraph.embedded import free_port
 from cardgraph.jobs.names import IO_QUEUE
+from cardgraph.principals import Role
 from cardgraph.settings import Settings
 from tests.cards_api import create_card
 from tests.isolated_stack import QUALITY_FILE, isolated_settings, issue_key, wait_until

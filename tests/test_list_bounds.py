@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from cardgraph.access.models import Principal, Role
 from cardgraph.cards.models import CardFilter, CardSort, CardSortField
 from cardgraph.pagination import PageRequest
+from cardgraph.principals import Principal, Role
 from cardgraph.services import Services
 from cardgraph.settings import Settings
 from tests.monitoring import CommandLog, services_with_log

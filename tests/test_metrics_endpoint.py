@@ -15,9 +15,9 @@ import redis
 from gql import Client, gql
 from gql.transport.websockets import WebsocketsTransport
 
-from cardgraph.access.models import Role
 from cardgraph.embedded import free_port
 from cardgraph.monitoring.labels import MAX_OPERATION_NAMES
+from cardgraph.principals import Role
 from cardgraph.settings import Settings
 from tests.cards_api import create_card
 from tests.isolated_stack import (

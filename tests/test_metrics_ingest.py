@@ -11,7 +11,7 @@ from typing import Any
 import boto3
 import pytest
 
-from cardgraph.access.models import Role
+from cardgraph.principals import Role
 from tests.cards_api import create_card, get_card, set_status
 from tests.jobs_api import JOB_FIELDS, upload_metrics, wait_for_job
 from tests.servers import GraphQLClient

@@ -10,7 +10,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from websockets.exceptions import ConnectionClosed
 
-from cardgraph.access.models import Role
+from cardgraph.principals import Role
 from cardgraph.settings import Settings
 from tests.oidc_issuer import (
     new_signing_key,

@@ -14,8 +14,8 @@ import httpx
 import pypdf
 import pytest
 
-from cardgraph.access.models import Role
-from cardgraph.cards.schema import CARD_CONTENT, Arr, Map, Obj, Str, Tagged
+from cardgraph.cards.sagemaker_schema import CARD_CONTENT, Arr, Map, Obj, Str, Tagged
+from cardgraph.principals import Role
 from cardgraph.rendering.html import SECTION_TITLES
 from tests.cards_api import create_card, set_status, update_content
 from tests.jobs_api import EXPORT_PDF, export_pdf

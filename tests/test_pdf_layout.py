@@ -13,8 +13,8 @@ import httpx
 import pypdf
 import pytest
 
-from cardgraph.access.models import Role
-from cardgraph.cards.schema import CARD_CONTENT, MODEL_OVERVIEW, TRAINING_DETAILS
+from cardgraph.cards.sagemaker_schema import CARD_CONTENT, MODEL_OVERVIEW, TRAINING_DETAILS
+from cardgraph.principals import Role
 from cardgraph.rendering import charts
 from cardgraph.rendering.html import SECTION_TITLES
 from cardgraph.rendering.layout import ZERO_WIDTH_SPACE, breakable, title_of

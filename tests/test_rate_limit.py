@@ -10,10 +10,10 @@ import httpx
 import pytest
 import redis.asyncio as aioredis
 
-from cardgraph.access.models import Principal, Role
 from cardgraph.access.rate_limit import RateLimiter
 from cardgraph.cli import issue_api_key
 from cardgraph.embedded import free_port
+from cardgraph.principals import Principal, Role
 from cardgraph.settings import Settings
 from tests.servers import run_async, running_api
 from tests.ws_client import graphql_socket

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from cardgraph.access.models import Role
+from cardgraph.principals import Role
 from tests.servers import GraphQLClient
 
 ROOT = Path(__file__).resolve().parent.parent

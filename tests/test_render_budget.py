@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from cardgraph.access.models import Role
+from cardgraph.principals import Role
 from cardgraph.settings import Settings
 from tests.cards_api import create_card
 from tests.jobs_api import JOB_FIELDS, export_pdf, wait_for_job

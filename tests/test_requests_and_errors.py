@@ -11,8 +11,8 @@ from typing import Any
 import httpx
 import pytest
 
-from cardgraph.access.models import Role
 from cardgraph.embedded import free_port
+from cardgraph.principals import Role
 from cardgraph.settings import Settings
 from tests.servers import GraphQLClient, running_api
 

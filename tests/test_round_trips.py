@@ -9,13 +9,13 @@ from typing import Any
 
 import pytest
 
-from cardgraph.access.models import Principal, Role
 from cardgraph.audit import context as audit_context
-from cardgraph.cards.content import canonical_json
 from cardgraph.cards.content_changes import new_version
 from cardgraph.cards.models import Card, CardStatus, CardVersion, VersionSource
 from cardgraph.cards.repository import CardRepository, summary_change
 from cardgraph.errors import CardgraphError
+from cardgraph.hashing import canonical_json
+from cardgraph.principals import Principal, Role
 from cardgraph.services import Services
 from cardgraph.settings import Settings
 from cardgraph.storage.mongo import create_async_client

@@ -11,7 +11,7 @@ import boto3
 import httpx
 import pytest
 
-from cardgraph.access.models import Role
+from cardgraph.principals import Role
 from cardgraph.settings import Settings
 from tests.cards_api import create_card
 from tests.jobs_api import EXPORT_PDF, wait_for_job

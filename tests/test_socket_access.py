@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
-from cardgraph.access.models import Role
+from cardgraph.principals import Role
 from cardgraph.settings import Settings
 from tests.oidc_issuer import new_signing_key, oidc_settings, serving_jwks, signed_token
 from tests.servers import GraphQLClient, running_api

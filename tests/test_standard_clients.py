@@ -19,8 +19,8 @@ from gql import Client, GraphQLRequest
 from gql.transport.websockets import WebsocketsTransport
 from websockets.sync.client import connect
 
-from cardgraph.access.models import Role
 from cardgraph.cli import issue_api_key
+from cardgraph.principals import Role
 from cardgraph.settings import Settings
 from cardgraph.storage.mongo import create_async_client, ensure_indexes
 from tests.cards_api import create_card

@@ -14,9 +14,9 @@ import redis
 from celery import Celery
 from starlette.applications import Starlette
 
-from cardgraph.access.models import Role
 from cardgraph.clock import utc_now_ms
 from cardgraph.jobs import names
+from cardgraph.principals import Role
 from cardgraph.settings import Settings
 from tests.cards_api import create_card, set_status, update_content
 from tests.jobs_api import export_pdf

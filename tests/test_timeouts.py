@@ -27,10 +27,10 @@ from pymongo.errors import (
 from starlette.applications import Starlette
 from websockets.exceptions import ConnectionClosed
 
-from cardgraph.access.models import Role
 from cardgraph.cli import issue_api_key
 from cardgraph.embedded import EmbeddedServer, start_mongodb, start_redis
 from cardgraph.events.hub import EventHub
+from cardgraph.principals import Role
 from cardgraph.settings import Settings
 from cardgraph.storage.availability import is_unavailable
 from tests.cards_api import CREATE, UPDATE_CONTENT, create_card

@@ -19,9 +19,9 @@ import pytest
 from gql import Client, GraphQLRequest
 from gql.transport.websockets import WebsocketsTransport
 
-from cardgraph.access.models import Role
 from cardgraph.embedded import free_port
 from cardgraph.jobs.names import IO_QUEUE, RENDER_QUEUE
+from cardgraph.principals import Role
 from cardgraph.settings import Settings
 from tests.cards_api import create_card, update_content
 from tests.isolated_stack import QUALITY_FILE, isolated_settings, issue_key, wait_until

@@ -9,7 +9,7 @@ import pytest
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
 from websockets.sync.client import ClientConnection, connect
 
-from cardgraph.access.models import Role
+from cardgraph.principals import Role
 
 
 def _connect(api_url: str, protocol: str = "graphql-transport-ws") -> ClientConnection:

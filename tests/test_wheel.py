@@ -176,7 +176,7 @@ def test_a_pdf_renders_from_the_installed_package(installed: Installed) -> None:
     render = (
         "import sys\n"
         "from datetime import UTC, datetime\n"
-        "from cardgraph.cards.content import canonical_json, chain_sha256, sha256_hex\n"
+        "from cardgraph.hashing import canonical_json, chain_sha256, sha256_hex\n"
         "from cardgraph.cards.models import Card, CardStatus, CardVersion, VersionSource\n"
         "from cardgraph.rendering.html import render_card_html\n"
         "from cardgraph.rendering.renderer import PdfRenderer\n"

@@ -20,8 +20,8 @@ from typing import Any
 import pytest
 import redis
 
-from cardgraph.access.models import Role
 from cardgraph.events.channels import job_channel
+from cardgraph.principals import Role
 from cardgraph.settings import Settings
 from tests.cards_api import create_card
 from tests.isolated_stack import database_of, isolated_api, issue_key

@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from cardgraph.access.models import Role
 from cardgraph.cli import dev_worker_commands
 from cardgraph.jobs.names import IO_QUEUE, RENDER_QUEUE
+from cardgraph.principals import Role
 from cardgraph.settings import Settings
 from tests.cards_api import create_card
 from tests.isolated_stack import database_of, isolated_api, issue_key

@@ -40,10 +40,7 @@ def create_celery(settings: Settings) -> Celery:
     app.conf.update(
         task_queues=[Queue(name) for name in names.QUEUES],
         task_default_queue=names.IO_QUEUE,
-        task_routes={
-            "cardgraph.render.*": {"queue": names.RENDER_QUEUE},
-            "cardgraph.io.*": {"queue": names.IO_QUEUE},
-        },
+        task_routes={name: {"queue": queue} for name, queue in names.QUEUE_OF_TASK.items()},
         beat_schedule=beat_schedule(settings),
         task_acks_late=True,
         task_reject_on_worker_lost=True,

@@ -36,7 +36,7 @@ logger = logging.getLogger("cardgraph.workers")
 
 MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
 # Tasks whose first argument is a job id.
-JOB_TASKS = frozenset({name for name, _ in names.TASK_OF_KIND.values()} | {names.EXPORT_CARDS_PART})
+JOB_TASKS = frozenset({*names.TASK_OF_KIND.values(), names.EXPORT_CARDS_PART})
 
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]
 

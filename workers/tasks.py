@@ -64,7 +64,7 @@ def schedule_package_sync() -> str | None:
 
 async def _schedule_package_sync() -> str | None:
     services = runtime().services
-    if not await services.packages.packages.groups():
+    if not await services.packages.groups():
         return None  # nothing mirrored yet: no job, no noise
     job = await services.jobs.start(JobKind.SYNC_MODEL_PACKAGES, {"groupName": None}, SCHEDULER)
     return job.id

@@ -19,7 +19,6 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route, WebSocketRoute
 
-from cardgraph.access.models import Principal
 from cardgraph.access.service import parse_bearer
 from cardgraph.body_limit import BodySizeLimit
 from cardgraph.errors import (
@@ -38,6 +37,7 @@ from cardgraph.graphql.view import CardgraphGraphQL, error_response
 from cardgraph.monitoring.access import METRICS_REFUSED, metrics_token_accepted
 from cardgraph.monitoring.api import ApiMetrics
 from cardgraph.monitoring.http import RequestMetrics
+from cardgraph.principals import Principal
 from cardgraph.services import Services, build_services
 from cardgraph.settings import Settings
 from cardgraph.storage.mongo import Document, create_async_client, ensure_indexes
@@ -134,19 +134,17 @@ def create_app(settings: Settings) -> Starlette:
         try:
             services = runtime.require_services()
             principal = await authenticate(services, request)
-            found = await services.artifacts.repository.get(request.path_params["artifact_id"])
-            if found is not None and not found.readable_by(principal):
-                found = None  # as if it did not exist: its existence is not the caller's to know
-            if found is None or not await services.artifacts.store.exists(found.id):
+            found = await services.artifacts.readable(request.path_params["artifact_id"], principal)
+            if found is None:
                 raise NotFoundError("no such artifact")
         except CardgraphError as error:
             return error_response(error)
         except UNAVAILABLE_ERRORS:
             return error_response(UnavailableError(UNAVAILABLE_MESSAGE))
-        path = services.artifacts.store.local_path(found.id)
+        path = services.artifacts.local_path(found)
         if path is None:  # stored in S3: hand out a short-lived presigned URL
             try:
-                url = services.artifacts.store.download_url(found, settings.base_url)
+                url = services.artifacts.download_url(found)
             except CardgraphError as error:  # no AWS credentials to sign it with
                 return error_response(error)
             return RedirectResponse(url, status_code=307)

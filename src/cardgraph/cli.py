@@ -17,7 +17,6 @@ from typing import Any
 
 import uvicorn
 
-from cardgraph.access.models import Role
 from cardgraph.dev_stack import embedded_servers, ensure_admin_key
 from cardgraph.dev_stack import issue_api_key as issue_api_key  # used by tests and bench/
 from cardgraph.jobs.names import IO_QUEUE, QUEUES, RENDER_QUEUE
@@ -32,6 +31,7 @@ from cardgraph.local_state import (
     with_running_dev,
 )
 from cardgraph.monitoring.logs import configure_logging
+from cardgraph.principals import Role
 from cardgraph.rendering.system_libraries import (
     MissingSystemLibraryError,
     check_rendering_libraries,

@@ -7,8 +7,9 @@ import contextlib
 import os
 from collections.abc import Iterator
 
-from cardgraph.access.models import ApiKey, Role
+from cardgraph.access.models import ApiKey
 from cardgraph.embedded import EmbeddedServer, start_mongodb, start_redis
+from cardgraph.principals import Role
 from cardgraph.services import build_services
 from cardgraph.settings import Settings
 from cardgraph.storage.mongo import create_async_client, ensure_indexes

@@ -138,6 +138,12 @@ class ConfigurationError(CardgraphError):
     code = "CONFIGURATION"
 
 
+class AwsError(CardgraphError):
+    """AWS refused a call for a reason other than a missing resource."""
+
+    code = "AWS_ERROR"
+
+
 class InternalError(CardgraphError):
     """An unexpected failure; details are logged under `request_id`, never sent to clients."""
 

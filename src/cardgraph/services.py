@@ -15,17 +15,19 @@ from cardgraph.access.repository import ApiKeyRepository
 from cardgraph.access.service import ApiKeyService
 from cardgraph.artifacts.repository import ArtifactRepository
 from cardgraph.artifacts.store import ArtifactStore, LocalArtifactStore, S3ArtifactStore
+from cardgraph.artifacts.writer import ArtifactWriter
 from cardgraph.audit.repository import AuditRepository
 from cardgraph.audit.service import AuditLog
 from cardgraph.autopopulate.service import Autopopulation
 from cardgraph.aws.clients import AwsClients
 from cardgraph.aws.s3 import S3
 from cardgraph.aws.sagemaker import SageMaker
+from cardgraph.caching.freshness import Freshness
 from cardgraph.cards.repository import CardRepository
 from cardgraph.cards.service import CardService
 from cardgraph.cursor_secret import CursorSigning
-from cardgraph.events.freshness import Freshness
 from cardgraph.events.publisher import EventPublisher
+from cardgraph.export.pdf_export import PdfExport
 from cardgraph.export.service import BatchExport
 from cardgraph.jobs.heartbeat import LeaseKeeper
 from cardgraph.jobs.queue import JobQueue
@@ -37,7 +39,6 @@ from cardgraph.monitoring.jobs import ObservedJobRepository
 from cardgraph.packages.repository import ModelPackageRepository
 from cardgraph.packages.service import PackageService
 from cardgraph.rendering.renderer import PdfRenderer
-from cardgraph.rendering.service import ArtifactWriter, PdfExport
 from cardgraph.settings import Settings
 from cardgraph.storage.mongo import DEPLOYMENT_SECRETS, Document
 from cardgraph.storage.ordered_writes import OrderedWrites

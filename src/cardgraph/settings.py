@@ -9,6 +9,8 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from cardgraph import settings_checks as checks
+
 
 class Settings(BaseSettings):
     """cardgraph configuration, read once from the environment (prefix `CARDGRAPH_`)."""
@@ -257,38 +259,21 @@ class Settings(BaseSettings):
     @field_validator("metrics_token", "worker_metrics_port", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
-        # `CARDGRAPH_METRICS_TOKEN=` (compose's `${VAR:-}`) means not set.
-        return None if value == "" else value
+        return checks.blank_as_unset(value)
 
     @field_validator("s3_buckets", mode="before")
     @classmethod
     def _split_buckets(cls, value: object) -> object:
-        # A comma-separated environment variable, as the README documents.
-        if isinstance(value, str):
-            return tuple(b.strip() for b in value.split(",") if b.strip())
-        return value
+        return checks.split_comma_list(value)
 
     @model_validator(mode="after")
     def _time_limit_below_visibility(self) -> Settings:
-        # A task still running when the broker redelivers it would run twice at once.
-        if self.task_time_limit_s >= self.broker_visibility_timeout_s:
-            raise ValueError("task_time_limit_s must be below broker_visibility_timeout_s")
-        # A lease renewed less often than half its life lapses under a live worker.
-        if self.job_heartbeat_s * 2 > self.job_lease_s:
-            raise ValueError("job_heartbeat_s must be at most half of job_lease_s")
+        checks.check_task_timing(self)
         return self
 
     def as_environment(self) -> dict[str, str]:
         """These settings as `CARDGRAPH_*` variables, for child processes."""
-        env = {}
-        for name, value in self.model_dump().items():
-            if isinstance(value, tuple | list):
-                env[f"CARDGRAPH_{name.upper()}"] = ",".join(value)
-            elif isinstance(value, SecretStr):  # str() would hand children the mask
-                env[f"CARDGRAPH_{name.upper()}"] = value.get_secret_value()
-            elif value is not None:
-                env[f"CARDGRAPH_{name.upper()}"] = str(value)
-        return env
+        return checks.environment_variables(self.model_dump())
 
     @property
     def base_url(self) -> str:

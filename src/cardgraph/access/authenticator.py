@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from cardgraph.access.models import Principal
 from cardgraph.access.oidc import OidcVerifier
 from cardgraph.access.service import KEY_PREFIX, ApiKeyService
 from cardgraph.errors import UnauthenticatedError, UnavailableError
+from cardgraph.principals import Principal
 from cardgraph.storage.availability import UNAVAILABLE_ERRORS
 
 KEYS_UNAVAILABLE = "the caller cannot be checked: the database is unavailable; try again shortly"

@@ -9,8 +9,8 @@ from typing import Any
 import jwt
 from jwt import PyJWKClient
 
-from cardgraph.access.models import Principal, Role
 from cardgraph.errors import UnauthenticatedError, UnavailableError
+from cardgraph.principals import Principal, Role
 
 ALGORITHMS = ["RS256", "RS384", "RS512", "ES256", "ES384", "PS256"]
 

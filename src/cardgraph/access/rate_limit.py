@@ -16,8 +16,8 @@ import time
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
-from cardgraph.access.models import Principal
 from cardgraph.errors import RateLimitedError
+from cardgraph.principals import Principal
 
 logger = logging.getLogger("cardgraph.access")
 

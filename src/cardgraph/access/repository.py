@@ -6,7 +6,8 @@ from datetime import datetime
 
 from pymongo.asynchronous.database import AsyncDatabase
 
-from cardgraph.access.models import ApiKey, Role
+from cardgraph.access.models import ApiKey
+from cardgraph.principals import Role
 from cardgraph.storage.mongo import API_KEYS, Document
 from cardgraph.storage.stored_values import stored_enum_name
 

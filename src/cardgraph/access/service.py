@@ -5,19 +5,20 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from datetime import UTC, datetime
 
-from cardgraph.access.models import ApiKey, Principal, Role
+from cardgraph.access.models import ApiKey
 from cardgraph.access.repository import ApiKeyRepository
 from cardgraph.audit.service import AuditLog
+from cardgraph.caching.freshness import FreshCache, Freshness, Topic
+from cardgraph.clock import utc_now_ms
 from cardgraph.errors import (
     BadRequestError,
     DataIntegrityError,
     NotFoundError,
     UnauthenticatedError,
 )
-from cardgraph.events.freshness import FreshCache, Freshness, Topic
 from cardgraph.events.publisher import EventPublisher
+from cardgraph.principals import Principal, Role
 
 KEY_PREFIX = "cg"
 MAX_KEY_NAME = 100
@@ -94,7 +95,7 @@ class ApiKeyService:
         key_id = secrets.token_hex(8)
         secret = secrets.token_urlsafe(32)
         key = ApiKey(
-            id=key_id, name=name, role=role, created_at=datetime.now(UTC), created_by=created_by
+            id=key_id, name=name, role=role, created_at=utc_now_ms(), created_by=created_by
         )
         await self._repository.insert(key, _hash_secret(secret))
         await self._audit.record(
@@ -106,7 +107,7 @@ class ApiKeyService:
         """Revoke a key (admins only); it stops working at once."""
         actor.require(Role.ADMIN, "revoking API keys")
         ticket = self._keys.ticket()
-        revoked_now = await self._repository.revoke(key_id, datetime.now(UTC))
+        revoked_now = await self._repository.revoke(key_id, utc_now_ms())
         self._keys.put_written(key_id, None, ticket)  # here at once; elsewhere by the event
         await self._events.api_key_revoked(key_id)
         if not revoked_now:

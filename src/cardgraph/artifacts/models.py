@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from cardgraph.access.models import Principal, Role
+from cardgraph.principals import Principal, Role
 
 UPLOAD_PREFIX = "upload:"
 

@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from cardgraph.cards.content import GENESIS_SHA256, sha256_hex
+from cardgraph.clock import utc_now_ms
+from cardgraph.hashing import GENESIS_SHA256, sha256_hex
+from cardgraph.principals import Principal
 
 SYSTEM_CHAIN = "-"  # events not about one card (API keys, jobs without a card)
 
@@ -50,3 +52,31 @@ def event_hash(event: AuditEvent) -> str:
     }
     text = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
     return sha256_hex(event.previous_sha256 + text)
+
+
+def audit_event(
+    actor: Principal,
+    operation: str,
+    request_id: str | None,
+    *,
+    card_name: str | None = None,
+    version: int | None = None,
+    before: str | None = None,
+    after: str | None = None,
+    details: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """An event to append: `card_name` names its chain (the system chain without one)."""
+    return AuditEvent(
+        chain=card_name or SYSTEM_CHAIN,
+        sequence=0,
+        at=utc_now_ms(),
+        actor=actor.actor,
+        role=actor.role.name,
+        operation=operation,
+        card_name=card_name,
+        version=version,
+        before_sha256=before,
+        after_sha256=after,
+        request_id=request_id,
+        details=details or {},
+    )

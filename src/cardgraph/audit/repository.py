@@ -12,9 +12,9 @@ from pymongo import ASCENDING, DESCENDING, InsertOne
 from pymongo.asynchronous.database import AsyncDatabase
 
 from cardgraph.audit.models import AuditEvent, event_hash
-from cardgraph.cards.content import GENESIS_SHA256
+from cardgraph.caching.lru import LruCache
 from cardgraph.errors import ConflictError
-from cardgraph.lru import LruCache
+from cardgraph.hashing import GENESIS_SHA256
 from cardgraph.storage.mongo import AUDIT_EVENTS, Document, insert_in_order
 
 MAX_APPEND_ATTEMPTS = 100

@@ -7,13 +7,12 @@ from typing import Any
 
 from pymongo import InsertOne
 
-from cardgraph.access.models import Principal, Role
 from cardgraph.audit import context
-from cardgraph.audit.models import SYSTEM_CHAIN, AuditEvent, event_hash
+from cardgraph.audit.models import AuditEvent, audit_event, event_hash
 from cardgraph.audit.repository import AuditRepository
-from cardgraph.cards.content import GENESIS_SHA256
-from cardgraph.clock import utc_now_ms
+from cardgraph.hashing import GENESIS_SHA256
 from cardgraph.pagination import Page, PageRequest, page_of
+from cardgraph.principals import Principal, Role
 from cardgraph.storage.mongo import Document
 
 
@@ -105,31 +104,3 @@ class AuditLog:
                 return ChainCheck(count, event.sequence)
             previous = event.event_sha256
         return ChainCheck(count, None)
-
-
-def audit_event(
-    actor: Principal,
-    operation: str,
-    request_id: str | None,
-    *,
-    card_name: str | None = None,
-    version: int | None = None,
-    before: str | None = None,
-    after: str | None = None,
-    details: dict[str, Any] | None = None,
-) -> AuditEvent:
-    """An event to append: `card_name` names its chain (the system chain without one)."""
-    return AuditEvent(
-        chain=card_name or SYSTEM_CHAIN,
-        sequence=0,
-        at=utc_now_ms(),
-        actor=actor.actor,
-        role=actor.role.name,
-        operation=operation,
-        card_name=card_name,
-        version=version,
-        before_sha256=before,
-        after_sha256=after,
-        request_id=request_id,
-        details=details or {},
-    )

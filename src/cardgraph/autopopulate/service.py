@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from cardgraph.access.models import Principal
 from cardgraph.autopopulate import mapping
 from cardgraph.autopopulate.merge import fill_empty
 from cardgraph.aws.sagemaker import SageMaker
@@ -13,6 +12,7 @@ from cardgraph.cards.models import VersionSource
 from cardgraph.cards.service import CardService
 from cardgraph.errors import BadRequestError
 from cardgraph.jobs.runner import JobContext
+from cardgraph.principals import Principal
 
 SOURCES = ("modelName", "trainingJobName", "modelPackageArn")
 

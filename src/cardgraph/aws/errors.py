@@ -21,7 +21,13 @@ from botocore.exceptions import (
     ProfileNotFound,
 )
 
-from cardgraph.errors import BadRequestError, CardgraphError, ConfigurationError, UnavailableError
+from cardgraph.errors import (
+    AwsError,
+    BadRequestError,
+    CardgraphError,
+    ConfigurationError,
+    UnavailableError,
+)
 
 logger = logging.getLogger("cardgraph.aws")
 
@@ -29,12 +35,6 @@ T = TypeVar("T")
 
 # No credentials anywhere, half of a key pair, no region, or AWS_PROFILE naming no profile.
 _NOT_CONFIGURED = (NoCredentialsError, PartialCredentialsError, NoRegionError, ProfileNotFound)
-
-
-class AwsError(CardgraphError):
-    """AWS refused a call for a reason other than a missing resource."""
-
-    code = "AWS_ERROR"
 
 
 def _not_configured(service: str) -> ConfigurationError:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 from typing import Any
 
-from cardgraph.cards.schema import (
+from cardgraph.cards.sagemaker_schema import (
     CARD_CONTENT,
     MAX_CONTENT_CHARS,
     Arr,
@@ -20,28 +19,11 @@ from cardgraph.cards.schema import (
     Tagged,
 )
 from cardgraph.errors import FieldProblem, ValidationFailedError
+from cardgraph.hashing import canonical_json
 
 JsonObject = dict[str, Any]
-GENESIS_SHA256 = "0" * 64
 # Integral floats within this bound are stored as ints, so 1 and 1.0 hash the same.
 _EXACT_INT_LIMIT = 2**53
-
-
-def canonical_json(content: JsonObject) -> str:
-    """Serialise content canonically: sorted keys, no insignificant whitespace, UTF-8 text."""
-    return json.dumps(
-        content, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    )
-
-
-def sha256_hex(text: str) -> str:
-    """SHA-256 of the UTF-8 bytes of `text`, as lowercase hex."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def chain_sha256(previous_chain: str | None, content_sha256: str) -> str:
-    """Chain hash of a version: SHA-256(previous chain hash ‖ this content hash)."""
-    return sha256_hex((previous_chain or GENESIS_SHA256) + content_sha256)
 
 
 def parse_content_json(text: str) -> JsonObject:

@@ -7,13 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from cardgraph.access.models import Principal
-from cardgraph.audit.models import AuditEvent
-from cardgraph.audit.service import audit_event
-from cardgraph.cards.content import chain_sha256, sha256_hex
+from cardgraph.audit.models import AuditEvent, audit_event
 from cardgraph.cards.models import CardStatus, CardVersion, StatusChange, VersionSource
 from cardgraph.cards.write_queue import Pending
 from cardgraph.errors import ArchivedError, ConflictError
+from cardgraph.hashing import chain_sha256, sha256_hex
+from cardgraph.principals import Principal
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,8 @@ from typing import Any
 
 import orjson
 
-from cardgraph.cards.content import JsonObject, canonical_json, validate_content
+from cardgraph.cards.content import JsonObject, validate_content
+from cardgraph.hashing import canonical_json
 
 OFF_LOOP_CHARS = 20_000
 

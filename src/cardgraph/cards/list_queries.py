@@ -19,8 +19,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from cardgraph.caching.lru import LruCache
 from cardgraph.cards.models import CardFilter
-from cardgraph.lru import LruCache
 
 Document = dict[str, Any]
 # The sort key (value, card id) of a listed row; lists order by it.

@@ -180,3 +180,19 @@ class CardFilter:
     created_after: datetime | None = None
     created_before: datetime | None = None
     model_package_group: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Verification:
+    """Outcome of verifying a card's version chain."""
+
+    card_name: str
+    versions_checked: int
+    first_invalid_version: int | None
+    reason: str | None
+    chain_sha256: str | None
+
+    @property
+    def valid(self) -> bool:
+        """Whether every version matched."""
+        return self.first_invalid_version is None

@@ -84,12 +84,6 @@ class CardRepository:
         namespace = self._versions.full_name
         return [InsertOne(_version_document(v), namespace=namespace) for v in versions]
 
-    async def insert_history(self, versions: list[CardVersion]) -> None:
-        """Bulk-insert consecutive versions of one card (history imports and benchmarks);
-        the unique index refuses any number that exists already."""
-        if versions:
-            await self._versions.insert_many([_version_document(v) for v in versions])
-
     async def delete_version(self, card_id: str, number: int) -> None:
         """Remove a version that was never made visible (its card insert failed)."""
         await self._versions.delete_one({"_id": _version_id(card_id, number)})

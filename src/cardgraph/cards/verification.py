@@ -2,29 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from cardgraph.cards.content import chain_sha256, sha256_hex
-from cardgraph.cards.models import Card, CardVersion
+from cardgraph.cards.models import Card, CardVersion, Verification
 from cardgraph.cards.repository import CardRepository
+from cardgraph.hashing import chain_sha256, sha256_hex
 
 BATCH = 500
-
-
-@dataclass(frozen=True, slots=True)
-class Verification:
-    """Outcome of verifying a card's version chain."""
-
-    card_name: str
-    versions_checked: int
-    first_invalid_version: int | None
-    reason: str | None
-    chain_sha256: str | None
-
-    @property
-    def valid(self) -> bool:
-        """Whether every version matched."""
-        return self.first_invalid_version is None
 
 
 def _problem(version: CardVersion, expected_number: int, previous: str | None) -> str | None:

@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from cardgraph.shared_reads import retrieve_outcome
+from cardgraph.caching.shared_reads import retrieve_outcome
 
 RequestT = TypeVar("RequestT")
 ResultT = TypeVar("ResultT")

@@ -11,10 +11,10 @@ from collections.abc import AsyncIterator, Callable
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
+from cardgraph.caching.freshness import Freshness, Topic
 from cardgraph.clock import utc_now_ms
 from cardgraph.events.card_stream import CardStreamReader
 from cardgraph.events.channels import API_KEYS, CARDS, PREFIX
-from cardgraph.events.freshness import Freshness, Topic
 from cardgraph.events.liveness import confirmed_psubscribe, probed_messages
 from cardgraph.events.models import CardEvent, FeedGap
 

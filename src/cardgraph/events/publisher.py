@@ -11,8 +11,6 @@ from redis.exceptions import RedisError
 from cardgraph.events.card_stream import append_card_event
 from cardgraph.events.channels import API_KEYS, CARDS, job_channel
 from cardgraph.events.models import CardEvent
-from cardgraph.jobs.codec import job_to_json
-from cardgraph.jobs.models import Job
 
 logger = logging.getLogger("cardgraph.events")
 
@@ -24,9 +22,10 @@ class EventPublisher:
         self._redis = redis
         self._origin = origin
 
-    async def job_changed(self, job: Job) -> None:
-        """Announce a job's new state."""
-        await self._publish(job_channel(job.id), [job_to_json(job)])
+    async def job_changed(self, job_id: str, state_json: str) -> None:
+        """Announce a job's new state (its JSON, encoded by `jobs.codec`: events carry payloads
+        and know nothing of jobs)."""
+        await self._publish(job_channel(job_id), [state_json])
 
     async def card_changed(self, event: CardEvent) -> None:
         """Announce a card event."""

@@ -8,11 +8,13 @@ import json
 import zipfile
 from typing import Any
 
+from cardgraph.artifacts.writer import ArtifactWriter
 from cardgraph.cards.models import CardSort
 from cardgraph.cards.service import CardService
 from cardgraph.clock import utc_now_ms
 from cardgraph.errors import CardgraphError
 from cardgraph.export.formats import ExportFormat, filter_from_json, version_document
+from cardgraph.export.pdf_export import pdf_filename, pdf_key, render_pdf
 from cardgraph.jobs import names
 from cardgraph.jobs.models import Job, JobError, JobState, Lease, TaskCall
 from cardgraph.jobs.queue import JobQueue
@@ -21,7 +23,6 @@ from cardgraph.jobs.runner import JobRunner
 from cardgraph.pagination import PageRequest
 from cardgraph.rendering.html import printed_card
 from cardgraph.rendering.renderer import PdfRenderer
-from cardgraph.rendering.service import ArtifactWriter, pdf_filename, pdf_key, render_pdf
 
 PAGE = 100
 
@@ -75,15 +76,14 @@ class BatchExport:
                 return
             assert self._queue is not None, "batch export needs a broker"
             for index, part in enumerate(parts):
-                await self._queue.send_task(
-                    names.EXPORT_CARDS_PART, names.RENDER_QUEUE, [job_id, index, part]
-                )
+                await self._queue.send_task(names.EXPORT_CARDS_PART, [job_id, index, part])
             # Each part holds a lease of its own from now on.
             await self._runner.release(lease)
 
     async def export_part(self, job_id: str, index: int, card_names: list[str]) -> None:
         """Export the cards of one part, then zip everything if this was the last part."""
-        again = TaskCall(names.EXPORT_CARDS_PART, names.RENDER_QUEUE, (job_id, index, card_names))
+        part_task = names.EXPORT_CARDS_PART
+        again = TaskCall(part_task, names.QUEUE_OF_TASK[part_task], (job_id, index, card_names))
         async with self._runner.leased(job_id, f"part{index}", again) as held:
             if held is None:
                 return  # the job is over, or another task holds this part
@@ -171,9 +171,7 @@ class BatchExport:
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
             for entry in entries:
-                archive.writestr(
-                    entry["file"], await self._artifacts.store.read(entry["artifactId"])
-                )
+                archive.writestr(entry["file"], await self._artifacts.read(entry["artifactId"]))
             manifest = {
                 "job": job_id,
                 "format": job.input["format"],

@@ -11,11 +11,11 @@ from starlette.requests import Request
 from starlette.websockets import WebSocket
 from strawberry.dataloader import DataLoader
 
-from cardgraph.access.models import Principal
 from cardgraph.cards.models import Card, CardVersion
 from cardgraph.errors import UnauthenticatedError
 from cardgraph.events.hub import EventHub
 from cardgraph.graphql.sockets import SocketSession
+from cardgraph.principals import Principal
 from cardgraph.services import Services
 
 

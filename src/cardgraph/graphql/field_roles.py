@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
-from cardgraph.access.models import Role
+from cardgraph.principals import Role
 
 MINIMUM_ROLES = MappingProxyType(
     {

@@ -16,7 +16,6 @@ from typing import Any
 from strawberry.extensions import FieldExtension, SchemaExtension
 from strawberry.types.base import StrawberryObjectDefinition
 
-from cardgraph.access.models import Principal, Role
 from cardgraph.errors import (
     CardgraphError,
     ForbiddenError,
@@ -25,6 +24,7 @@ from cardgraph.errors import (
     UnauthenticatedError,
 )
 from cardgraph.graphql.context import Context, Info
+from cardgraph.principals import Principal, Role
 
 logger = logging.getLogger("cardgraph.graphql")
 

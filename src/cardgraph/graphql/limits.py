@@ -16,12 +16,12 @@ from graphql import GraphQLError
 from starlette.websockets import WebSocket
 from strawberry.extensions import SchemaExtension, ValidationCache
 
+from cardgraph.caching.lru import LruCache
 from cardgraph.errors import CardgraphError, CostLimitError, RateLimitedError
 from cardgraph.graphql.context import Context
 from cardgraph.graphql.document_size import DocumentShapeError, DocumentSize, measure_document
 from cardgraph.graphql.query_cost import PageSizes, operation_cost
 from cardgraph.graphql.variable_values import count_variable_values
-from cardgraph.lru import LruCache
 from cardgraph.settings import Settings
 
 VALIDATION_CACHE_SIZE = 256

@@ -20,13 +20,15 @@ from strawberry.types import ExecutionContext
 from cardgraph.graphql.access.resolvers import AccessMutation, AccessQuery
 from cardgraph.graphql.audit.resolvers import AuditQuery
 from cardgraph.graphql.cards.resolvers import CardMutation, CardQuery
+from cardgraph.graphql.cards.subscriptions import CardEventSubscription
 from cardgraph.graphql.errors import CodedErrors
+from cardgraph.graphql.exports.resolvers import ExportMutation
 from cardgraph.graphql.field_roles import MINIMUM_ROLES
 from cardgraph.graphql.guard import OperationGate, guard_root_fields
 from cardgraph.graphql.jobs.autopopulate import AutopopulateMutation
 from cardgraph.graphql.jobs.metrics import MetricsMutation
 from cardgraph.graphql.jobs.resolvers import JobMutation, JobQuery
-from cardgraph.graphql.jobs.subscriptions import Subscription as JobSubscription
+from cardgraph.graphql.jobs.subscriptions import JobSubscription
 from cardgraph.graphql.limits import FieldLimitedValidation, OperationCostLimit, SocketRateLimit
 from cardgraph.graphql.operation_choice import OperationChoice
 from cardgraph.graphql.operation_metrics import OperationMetrics
@@ -45,6 +47,7 @@ class Query(CardQuery, JobQuery, PackageQuery, AuditQuery, AccessQuery):
 class Mutation(
     CardMutation,
     JobMutation,
+    ExportMutation,
     MetricsMutation,
     AutopopulateMutation,
     PackageMutation,
@@ -54,7 +57,7 @@ class Mutation(
 
 
 @strawberry.type(description="Live updates: job progress and card events.")
-class Subscription(JobSubscription):
+class Subscription(JobSubscription, CardEventSubscription):
     """Every subscription."""
 
 

@@ -13,14 +13,14 @@ import contextlib
 import logging
 from collections import defaultdict
 from collections.abc import Coroutine
-from datetime import UTC, datetime
 
 from starlette.types import Message, Receive, Scope, Send
 
 from cardgraph.access.authenticator import Authenticator
-from cardgraph.access.models import Principal
+from cardgraph.clock import utc_now_ms
 from cardgraph.errors import CardgraphError, UnauthenticatedError
 from cardgraph.events.hub import EventHub
+from cardgraph.principals import Principal
 
 logger = logging.getLogger("cardgraph.graphql")
 
@@ -147,7 +147,7 @@ class SocketSession:
             self._expiry = None
         if principal.expires_at is None:
             return
-        delay = max(0.0, (principal.expires_at - datetime.now(UTC)).total_seconds())
+        delay = max(0.0, (principal.expires_at - utc_now_ms()).total_seconds())
         self._expiry = asyncio.get_running_loop().call_later(delay, self._expired)
 
     def _expired(self) -> None:

@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from cardgraph.access.models import Principal, Role
+from cardgraph.principals import Principal, Role
 
 
 class JobKind(StrEnum):

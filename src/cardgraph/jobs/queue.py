@@ -9,7 +9,7 @@ from celery import Celery
 
 from cardgraph.events.redis_connection import broker_transport_timeouts
 from cardgraph.jobs.models import Job
-from cardgraph.jobs.names import TASK_OF_KIND
+from cardgraph.jobs.names import QUEUE_OF_TASK, TASK_OF_KIND
 from cardgraph.settings import Settings
 
 
@@ -31,16 +31,15 @@ class JobQueue:
 
     async def send(self, job: Job) -> None:
         """Send the job's task; raises if the broker cannot be reached."""
-        name, queue = TASK_OF_KIND[job.kind]
-        await self.send_task(name, queue, [job.id])
+        await self.send_task(TASK_OF_KIND[job.kind], [job.id])
 
-    async def send_task(self, name: str, queue: str, args: list[object]) -> None:
-        """Send any task by name (kombu is blocking: run it in a thread)."""
+    async def send_task(self, name: str, args: list[object]) -> None:
+        """Send any task by name to its queue (kombu is blocking: run it in a thread)."""
         await asyncio.to_thread(
             self._celery.send_task,
             name,
             args=args,
-            queue=queue,
+            queue=QUEUE_OF_TASK[name],
             task_id=uuid.uuid4().hex,
             retry=True,
             # One retry covers a broker restart; with a frozen broker each attempt waits out

@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from cardgraph.clock import utc_now_ms
 from cardgraph.jobs.models import Job, JobError, LeaseRecord, TaskCall
-from cardgraph.jobs.names import TASK_OF_KIND
+from cardgraph.jobs.names import QUEUE_OF_TASK, TASK_OF_KIND
 from cardgraph.jobs.queue import JobQueue
 from cardgraph.jobs.repository import JobRepository
 from cardgraph.jobs.runner import JobRunner
@@ -91,7 +91,7 @@ class JobReconciler:
         if self._queue is None:
             return False
         try:
-            await self._queue.send_task(task.name, task.queue, list(task.args))
+            await self._queue.send_task(task.name, list(task.args))
         except Exception:  # the lease lapses again after `resend_after`: the next sweep resends
             logger.warning("could not re-send %s; the next sweep will", task.name, exc_info=True)
             return False
@@ -99,5 +99,5 @@ class JobReconciler:
 
 
 def _main_task(job: Job) -> TaskCall:
-    name, queue = TASK_OF_KIND[job.kind]
-    return TaskCall(name, queue, (job.id,))
+    name = TASK_OF_KIND[job.kind]
+    return TaskCall(name, QUEUE_OF_TASK[name], (job.id,))

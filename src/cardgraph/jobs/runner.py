@@ -14,14 +14,15 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
-from cardgraph.access.models import Principal
 from cardgraph.audit.service import AuditLog
 from cardgraph.clock import utc_now_ms
 from cardgraph.errors import CardgraphError
 from cardgraph.events.publisher import EventPublisher
+from cardgraph.jobs.codec import job_to_json
 from cardgraph.jobs.heartbeat import LeaseKeeper, process_identity
 from cardgraph.jobs.models import MAIN_SLOT, Job, JobError, JobState, Lease, TaskCall
 from cardgraph.jobs.repository import JobRepository
+from cardgraph.principals import Principal
 from cardgraph.storage.mongo import Document
 
 logger = logging.getLogger("cardgraph.jobs")
@@ -50,7 +51,7 @@ class JobContext:
         if updated is None:
             raise JobCancelled(self.job.id)
         self.job = updated
-        await self._events.job_changed(updated)
+        await self._events.job_changed(updated.id, job_to_json(updated))
 
 
 Handler = Callable[[JobContext], Awaitable[dict[str, Any]]]
@@ -93,7 +94,7 @@ class JobRunner:
         self.keeper.hold(lease)
         try:
             if slot == MAIN_SLOT:
-                await self._events.job_changed(job)
+                await self._events.job_changed(job.id, job_to_json(job))
             yield job, lease
         finally:
             self.keeper.release(lease)
@@ -122,7 +123,7 @@ class JobRunner:
 
     async def announce(self, job: Job) -> None:
         """Publish a job's current state."""
-        await self._events.job_changed(job)
+        await self._events.job_changed(job.id, job_to_json(job))
 
     async def release(self, lease: Lease) -> Job | None:
         """Give up a slot whose work is done while the job goes on (a batch's plan or part)."""
@@ -135,7 +136,7 @@ class JobRunner:
             job_id, JobState.SUCCEEDED, utc_now_ms(), result=result, fence=lease.fence()
         )
         if finished is not None:
-            await self._events.job_changed(finished)
+            await self._events.job_changed(finished.id, job_to_json(finished))
         return finished
 
     async def fail_task(self, job_id: str, slot: str, error: JobError) -> Job | None:
@@ -163,7 +164,7 @@ class JobRunner:
             fence=fence,
         )
         if failed is not None:
-            await self._events.job_changed(failed)
+            await self._events.job_changed(failed.id, job_to_json(failed))
             await self._record_failure(failed, error)
         return failed
 

@@ -7,15 +7,16 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-from cardgraph.access.models import Principal, Role
 from cardgraph.audit.service import AuditLog
 from cardgraph.clock import utc_now_ms
 from cardgraph.errors import NotFoundError
 from cardgraph.events.publisher import EventPublisher
+from cardgraph.jobs.codec import job_to_json
 from cardgraph.jobs.models import ACTIVE_STATES, Job, JobFilter, JobKind, JobState
 from cardgraph.jobs.queue import JobQueue
 from cardgraph.jobs.repository import JobRepository
 from cardgraph.pagination import Page, PageRequest, page_of
+from cardgraph.principals import Principal, Role
 
 logger = logging.getLogger("cardgraph.jobs")
 
@@ -116,7 +117,7 @@ class JobService:
             card_name=cancelled.card_name,
             details={"job": job_id, "kind": cancelled.kind.value},
         )
-        await self._events.job_changed(cancelled)
+        await self._events.job_changed(cancelled.id, job_to_json(cancelled))
         return cancelled
 
     async def resend_lost(self, older_than: timedelta, limit: int = 100) -> list[str]:

@@ -7,15 +7,15 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from cardgraph.access.models import Principal
 from cardgraph.artifacts.models import UPLOAD_PREFIX
+from cardgraph.artifacts.writer import ArtifactWriter
 from cardgraph.aws.s3 import S3, check_bucket_allowed, parse_s3_uri
 from cardgraph.cards.models import VersionSource
 from cardgraph.cards.service import CardService
 from cardgraph.errors import FieldProblem, NotFoundError, ValidationFailedError
 from cardgraph.jobs.runner import JobContext
 from cardgraph.metrics.parsing import MetricFileType, parse_metric_file
-from cardgraph.rendering.service import ArtifactWriter
+from cardgraph.principals import Principal
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,10 +111,10 @@ class MetricsIngestion:
             check_bucket_allowed(location, self._s3_buckets, "s3Uri")
             data, etag = await self._s3.read_capped(location, self.max_bytes)
             return MetricsFile(data, location.uri, etag)
-        artifact = await self._artifacts.repository.get(job_input["upload"]["artifactId"])
+        artifact = await self._artifacts.find(job_input["upload"]["artifactId"])
         if artifact is None:
             raise NotFoundError("the uploaded metrics file is gone")
-        data = await self._artifacts.store.read(artifact.id)
+        data = await self._artifacts.read(artifact.id)
         return MetricsFile(data, f"upload:{artifact.filename}", artifact.sha256)
 
     async def run(self, context: JobContext) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from cardgraph.cards.content import sha256_hex
+from cardgraph.hashing import sha256_hex
 
 
 @dataclass(frozen=True, slots=True)

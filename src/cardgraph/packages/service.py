@@ -7,7 +7,6 @@ import logging
 import re
 from typing import Any
 
-from cardgraph.access.models import Principal, Role
 from cardgraph.audit.service import AuditLog
 from cardgraph.autopopulate.mapping import model_package_details
 from cardgraph.aws.sagemaker import SageMaker
@@ -21,6 +20,7 @@ from cardgraph.metrics.service import MetricsIngestion, with_evaluation
 from cardgraph.packages.models import ModelPackage, details_hash, metric_reports
 from cardgraph.packages.repository import ModelPackageRepository
 from cardgraph.pagination import Page, PageRequest, page_of
+from cardgraph.principals import Principal, Role
 
 logger = logging.getLogger("cardgraph.packages")
 
@@ -52,9 +52,21 @@ class PackageService:
         self._cards = cards
         self._audit = audit
         self._metrics = metrics
-        self.packages = packages
+        self._packages = packages
         self._sagemaker = sagemaker
         self._auto_create = auto_create_cards
+
+    async def get(self, arn: str) -> ModelPackage | None:
+        """The mirrored package with this ARN."""
+        return await self._packages.get(arn)
+
+    async def of_card(self, card_id: str) -> ModelPackage | None:
+        """The package a card is linked to."""
+        return await self._packages.of_card(card_id)
+
+    async def groups(self) -> list[str]:
+        """Every mirrored model package group."""
+        return await self._packages.groups()
 
     async def refresh(self, arn: str) -> tuple[ModelPackage, ModelPackage | None]:
         """Describe a package and update the mirror; return it and its previous state."""
@@ -69,7 +81,7 @@ class PackageService:
             metrics=response.get("ModelMetrics") or {},
             synced_at=utc_now_ms(),
         )
-        previous = await self.packages.upsert(package)
+        previous = await self._packages.upsert(package)
         if previous is not None:  # the upsert kept the link; so does the returned value
             package = dataclasses.replace(
                 package, card_id=previous.card_id, card_name=previous.card_name
@@ -89,8 +101,8 @@ class PackageService:
             )
         # One package per card too: the card's previous package is freed first, since the
         # unique index on the link would refuse the card holding two.
-        await self.packages.unlink_others(card.id, package.arn)
-        if not await self.packages.link(package.arn, card.id, card.name):
+        await self._packages.unlink_others(card.id, package.arn)
+        if not await self._packages.link(package.arn, card.id, card.name):
             raise ConflictError(f"model package {package.arn} was just linked to another card")
         await self._document(card.name, package, actor, job_id=None)
         await self._audit.record(
@@ -128,14 +140,16 @@ class PackageService:
     ) -> Page[ModelPackage, tuple[str]]:
         """Mirrored packages, by ARN."""
         after_arn = request.after[0] if request.after is not None else None
-        found = await self.packages.in_group(group, after_arn, request.limit)
-        return page_of(request, found, lambda p: (p.arn,), lambda: self.packages.count(group))
+        found = await self._packages.in_group(group, after_arn, request.limit)
+        return page_of(request, found, lambda p: (p.arn,), lambda: self._packages.count(group))
 
     async def sync(self, context: JobContext) -> dict[str, Any]:
         """Follow the registry: refresh every package; update or create the cards concerned."""
         job = context.job
         groups = (
-            [job.input["groupName"]] if job.input.get("groupName") else await self.packages.groups()
+            [job.input["groupName"]]
+            if job.input.get("groupName")
+            else await self._packages.groups()
         )
         summaries = [
             s for group in groups for s in await self._sagemaker.list_model_packages(group)
@@ -172,7 +186,7 @@ class PackageService:
     async def _create_card(self, package: ModelPackage, actor: Principal) -> str | None:
         group = package.group_name or "package"
         content: dict[str, Any] = {}
-        newest = await self.packages.newest_linked_in_group(group)
+        newest = await self._packages.newest_linked_in_group(group)
         if newest is not None and newest.card_name is not None:
             source = await self._cards.find_card(newest.card_name)
             if source is not None:
@@ -189,5 +203,5 @@ class PackageService:
         except ConflictError:
             return None  # a card of that name exists (a redelivered sync made it)
         card = await self._cards.require_card(name)
-        await self.packages.link(package.arn, card.id, card.name)
+        await self._packages.link(package.arn, card.id, card.name)
         return name

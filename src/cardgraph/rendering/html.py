@@ -11,7 +11,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from markupsafe import Markup
 
 from cardgraph.cards.models import Card, CardVersion
-from cardgraph.cards.schema import CARD_CONTENT, EVALUATION_DETAIL, Arr, Obj
+from cardgraph.cards.sagemaker_schema import CARD_CONTENT, EVALUATION_DETAIL, Arr, Obj
 from cardgraph.rendering import charts
 from cardgraph.rendering.layout import Block, blocks, breakable, fits_a_page, title_of
 

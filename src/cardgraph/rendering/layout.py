@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from cardgraph.cards.schema import Arr, Map, Node, Obj
+from cardgraph.cards.sagemaker_schema import Arr, Map, Node, Obj
 
 # Words printed in capitals (or a fixed spelling) wherever they appear in a field name.
 _WORDS = {"arn": "ARN", "id": "ID", "url": "URL", "uri": "URI", "kms": "KMS", "auc": "AUC"}

@@ -1,4 +1,8 @@
-"""MongoDB clients (PyMongo's async API in the API, sync in workers) and index set-up."""
+"""MongoDB collections and their indexes, and the async client the API and workers both use.
+
+Workers run the same async services as the API, so they use this client too; only the lease
+heartbeat thread (`jobs/heartbeat.py`) opens a synchronous client of its own.
+"""
 
 from __future__ import annotations
 
@@ -112,7 +116,7 @@ def mongodb_url(settings: Settings) -> str:
 
 
 def create_async_client(settings: Settings) -> AsyncMongoClient[Document]:
-    """Create the API's async client; one per event loop."""
+    """Create an async client (an API or worker process); one per event loop."""
     return AsyncMongoClient(mongodb_url(settings), **_client_options(settings))
 
 

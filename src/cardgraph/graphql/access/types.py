@@ -6,10 +6,11 @@ from datetime import datetime
 
 import strawberry
 
+from cardgraph import principals
 from cardgraph.access import models
 
 Role = strawberry.enum(
-    models.Role,
+    principals.Role,
     description="Roles, each including the ones before: READER (queries, subscriptions, "
     "downloads) < EDITOR (create and change cards, start jobs) < APPROVER (approve) < ADMIN "
     "(delete cards, manage keys).",

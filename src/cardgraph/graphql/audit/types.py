@@ -9,7 +9,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from cardgraph.audit.models import AuditEvent
-from cardgraph.cards.verification import Verification
+from cardgraph.cards.models import Verification
 
 
 @strawberry.type(name="AuditEvent", description="One recorded change: who did what, when.")

@@ -1,8 +1,8 @@
 """Input mirror of card content, derived from the output types so the two never drift.
 
-Every output type `X` of `content_types` gets an input type `XInput` with the same fields and
-descriptions. Metrics are the exception: GraphQL has no input unions, so `MetricInput` carries
-a `type` and the value field that type needs.
+Every content output type `X` (`CardContent` and the types under it) gets an input type
+`XInput` with the same fields and descriptions. Metrics are the exception: GraphQL has no
+input unions, so `MetricInput` carries a `type` and the value field that type needs.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any, Union
 import strawberry
 from strawberry.types.base import get_object_definition
 
-from cardgraph.graphql.cards import content_types as out
-from cardgraph.graphql.cards.content_types import MetricType
+from cardgraph.graphql.cards.content_types import CardContent
+from cardgraph.graphql.cards.training_evaluation_types import MetricType
 
 
 @strawberry.input(
@@ -102,4 +102,4 @@ if TYPE_CHECKING:
         """Opaque to the type checker; built at import time from `CardContent`."""
 
 else:
-    CardContentInput = derive_input(out.CardContent)
+    CardContentInput = derive_input(CardContent)

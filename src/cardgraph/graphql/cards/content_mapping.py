@@ -12,9 +12,16 @@ from typing import Any, Union
 from strawberry.types.base import get_object_definition
 
 from cardgraph.errors import FieldProblem, ValidationFailedError
-from cardgraph.graphql.cards import content_types as out
 from cardgraph.graphql.cards.content_inputs import MetricInput
-from cardgraph.graphql.cards.content_types import MetricType
+from cardgraph.graphql.cards.content_shared_types import KeyValue
+from cardgraph.graphql.cards.content_types import CardContent
+from cardgraph.graphql.cards.training_evaluation_types import (
+    BarChartMetric,
+    LinearGraphMetric,
+    MatrixMetric,
+    MetricType,
+    SimpleMetric,
+)
 
 # Content fields that are free-form string maps; GraphQL carries them as key/value lists.
 MAP_FIELDS = frozenset({"metadata", "custom_details"})
@@ -117,9 +124,9 @@ def _camel(name: str) -> str:
     return head + "".join(part.title() for part in rest)
 
 
-def content_to_output(content: dict[str, Any]) -> out.CardContent:
+def content_to_output(content: dict[str, Any]) -> CardContent:
     """Build the typed `CardContent` view of stored content JSON."""
-    built: out.CardContent = _build(out.CardContent, content)
+    built: CardContent = _build(CardContent, content)
     return built
 
 
@@ -142,7 +149,7 @@ def _from_json(annotation: Any, value: Any) -> Any:
         return _metric_from_json(value)
     if origin is list:
         if isinstance(value, dict):
-            return [out.KeyValue(key=k, value=v) for k, v in value.items()]
+            return [KeyValue(key=k, value=v) for k, v in value.items()]
         item_type = typing.get_args(annotation)[0]
         return [_from_json(item_type, item) for item in value]
     if isinstance(annotation, type) and issubclass(annotation, Enum):
@@ -157,7 +164,7 @@ def _metric_from_json(data: dict[str, Any]) -> Any:
     common = {"name": data["name"], "notes": data.get("notes")}
     value = data["value"]
     if kind in _SIMPLE:
-        return out.SimpleMetric(
+        return SimpleMetric(
             **common,
             type=kind,
             number_value=value if kind is MetricType.NUMBER else None,
@@ -167,20 +174,20 @@ def _metric_from_json(data: dict[str, Any]) -> Any:
             y_axis_name=data.get("y_axis_name"),
         )
     if kind is MetricType.LINEAR_GRAPH:
-        return out.LinearGraphMetric(
+        return LinearGraphMetric(
             **common,
             points=value,
             x_axis_name=data.get("x_axis_name"),
             y_axis_name=data.get("y_axis_name"),
         )
     if kind is MetricType.BAR_CHART:
-        return out.BarChartMetric(
+        return BarChartMetric(
             **common,
             bars=value,
             x_axis_names=data.get("x_axis_name"),
             y_axis_name=data.get("y_axis_name"),
         )
-    return out.MatrixMetric(
+    return MatrixMetric(
         **common,
         rows=value,
         x_axis_names=data.get("x_axis_name"),

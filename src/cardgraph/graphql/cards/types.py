@@ -239,7 +239,7 @@ class CardType:
         """Linked package."""
         from cardgraph.graphql.packages.types import ModelPackageType
 
-        found = await info.context.services.packages.packages.of_card(self.card.id)
+        found = await info.context.services.packages.of_card(self.card.id)
         return ModelPackageType(package=found) if found else None
 
     @strawberry.field(description="All versions, oldest first.")

@@ -8,12 +8,12 @@ import strawberry
 from starlette.datastructures import UploadFile
 from strawberry.file_uploads import Upload
 
-from cardgraph.access.models import Role
 from cardgraph.errors import BadArgumentError
 from cardgraph.graphql.context import Info
 from cardgraph.graphql.jobs.types import JobType
 from cardgraph.jobs.models import JobKind
 from cardgraph.metrics import parsing
+from cardgraph.principals import Role
 
 MetricFileType = strawberry.enum(
     parsing.MetricFileType,

@@ -20,7 +20,7 @@ class PackageQuery:
     @strawberry.field(description="A mirrored model package version by ARN.")
     async def model_package(self, info: Info, arn: str) -> ModelPackageType | None:
         """One package."""
-        found = await info.context.services.packages.packages.get(arn)
+        found = await info.context.services.packages.get(arn)
         return ModelPackageType(package=found) if found else None
 
     @strawberry.field(description="Mirrored model package versions, of one group or all.")

@@ -9,8 +9,8 @@ from collections.abc import Awaitable, Callable
 from enum import StrEnum
 from typing import Generic, TypeVar, overload
 
-from cardgraph.lru import LruCache
-from cardgraph.shared_reads import SharedReads
+from cardgraph.caching.lru import LruCache
+from cardgraph.caching.shared_reads import SharedReads
 
 V = TypeVar("V")
 

@@ -18,7 +18,6 @@ MAX_CONTENT_CHARS = 100_000
 
 RISK_RATINGS = ("High", "Medium", "Low", "Unknown")
 SIMPLE_METRIC_TYPES = ("number", "string", "boolean")
-METRIC_TYPES = (*SIMPLE_METRIC_TYPES, "linear_graph", "bar_chart", "matrix")
 
 
 @dataclass(frozen=True, slots=True)

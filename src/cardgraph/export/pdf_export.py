@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import hashlib
-import uuid
 from typing import Any
 
-from cardgraph.artifacts.models import Artifact
-from cardgraph.artifacts.repository import ArtifactRepository
-from cardgraph.artifacts.store import ArtifactStore
+from cardgraph.artifacts.writer import ArtifactWriter
 from cardgraph.aws.s3 import S3, S3Location, check_bucket_allowed, parse_s3_uri
 from cardgraph.cards.models import Card, CardVersion
 from cardgraph.cards.service import CardService
@@ -19,58 +15,6 @@ from cardgraph.events.publisher import EventPublisher
 from cardgraph.jobs.runner import JobContext
 from cardgraph.rendering.html import TEMPLATE_VERSION, PrintedCard, printed_card
 from cardgraph.rendering.renderer import PdfRenderer
-
-
-class ArtifactWriter:
-    """Stores rendered files as artifacts, keyed so that equal renders are stored once."""
-
-    def __init__(self, repository: ArtifactRepository, store: ArtifactStore, base_url: str) -> None:
-        self.repository = repository
-        self.store = store
-        self._base_url = base_url
-
-    async def existing(self, key: str) -> Artifact | None:
-        """A stored artifact for `key` whose bytes are present."""
-        found = await self.repository.find_by_key(key)
-        return found if found is not None and await self.store.exists(found.id) else None
-
-    async def save(
-        self,
-        key: str,
-        filename: str,
-        content_type: str,
-        data: bytes,
-        job_id: str,
-        card_name: str | None,
-        kms_key_id: str | None = None,
-    ) -> Artifact:
-        """Write bytes, then record them; a concurrent equal render wins and is returned."""
-        artifact = Artifact(
-            id=uuid.uuid4().hex,
-            key=key,
-            filename=filename,
-            content_type=content_type,
-            size=len(data),
-            sha256=hashlib.sha256(data).hexdigest(),
-            created_at=utc_now_ms(),
-            job_id=job_id,
-            card_name=card_name,
-        )
-        await self.store.write(artifact.id, data, content_type, kms_key_id)
-        # A concurrent equal render may have been recorded first; its copy wins, and ours
-        # stays unreferenced (harmless: the bytes are identical).
-        return await self.repository.insert(artifact)
-
-    def describe(self, artifact: Artifact) -> dict[str, Any]:
-        """The artifact as it appears in a job result."""
-        return {
-            "artifactId": artifact.id,
-            "filename": artifact.filename,
-            "size": artifact.size,
-            "sha256": artifact.sha256,
-            "contentType": artifact.content_type,
-            "downloadUrl": self.store.download_url(artifact, self._base_url),
-        }
 
 
 def pdf_key(card: Card, version: CardVersion, printed: PrintedCard) -> str:
@@ -155,7 +99,7 @@ class PdfExport:
         output = self.output_location(job.input.get("s3OutputPath"))
         if output is not None:
             if reused:  # only a copy needs the bytes of a reused render
-                data = await self._artifacts.store.read(artifact.id)
+                data = await self._artifacts.read(artifact.id)
             # As SageMaker's export jobs do: {s3OutputPath}/{card}/{jobId}.pdf
             target = output.child(card.name, f"{job.id}.pdf")
             await context.progress(0.9, f"writing {target.uri}")

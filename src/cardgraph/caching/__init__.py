@@ -1,0 +1,1 @@
+"""Process-local caches: a bounded LRU map, shared reads, and freshness by change events."""

@@ -1,0 +1,1 @@
+"""Exports over GraphQL: one card to PDF, many cards to a zip."""
