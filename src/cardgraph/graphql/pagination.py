@@ -43,7 +43,6 @@ class Connection(Generic[NodeT]):
 
     @strawberry.field(description="Number of items in the whole list.")
     async def total_count(self) -> int:
-        """Counted only when asked for."""
         return await self.count()
 
 

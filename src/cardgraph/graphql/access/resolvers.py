@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import strawberry
 
-from cardgraph.graphql.access.types import ApiKeyType, CreatedApiKey, Role, Viewer
+from cardgraph.graphql.access.types import ApiKeyType, CreatedApiKey, Viewer
 from cardgraph.graphql.context import Info
+from cardgraph.principals import Role
 
 
 @strawberry.type
@@ -14,13 +15,11 @@ class AccessQuery:
 
     @strawberry.field(description="Every API key, without secrets. Needs admin.")
     async def api_keys(self, info: Info) -> list[ApiKeyType]:
-        """All keys."""
         keys = await info.context.services.api_keys.list_keys(info.context.actor)
         return [ApiKeyType(key=k) for k in keys]
 
     @strawberry.field(description="Who is making this request: an API key or an OIDC user.")
     def viewer(self, info: Info) -> Viewer:
-        """The caller."""
         actor = info.context.actor
         oidc = actor.key_id.startswith("oidc:")
         return Viewer(
@@ -40,9 +39,8 @@ class AccessMutation:
         self,
         info: Info,
         name: str,
-        role: Role,  # type: ignore[valid-type]
+        role: Role,
     ) -> CreatedApiKey:
-        """Create a key."""
         key, secret = await info.context.services.api_keys.create_key(
             name, role, info.context.actor
         )
@@ -50,6 +48,5 @@ class AccessMutation:
 
     @strawberry.mutation(description="Revoke an API key; it stops working at once. Admin.")
     async def revoke_api_key(self, info: Info, id: strawberry.ID) -> ApiKeyType:
-        """Revoke a key."""
         key = await info.context.services.api_keys.revoke_key(str(id), info.context.actor)
         return ApiKeyType(key=key)

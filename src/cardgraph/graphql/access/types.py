@@ -6,11 +6,11 @@ from datetime import datetime
 
 import strawberry
 
-from cardgraph import principals
 from cardgraph.access import models
+from cardgraph.principals import Role
 
-Role = strawberry.enum(
-    principals.Role,
+strawberry.enum(
+    Role,
     description="Roles, each including the ones before: READER (queries, subscriptions, "
     "downloads) < EDITOR (create and change cards, start jobs) < APPROVER (approve) < ADMIN "
     "(delete cards, manage keys).",
@@ -25,32 +25,26 @@ class ApiKeyType:
 
     @strawberry.field(description="Key id (part of the key itself).")
     def id(self) -> strawberry.ID:
-        """Id."""
         return strawberry.ID(self.key.id)
 
     @strawberry.field(description="Human name of the key.")
     def name(self) -> str:
-        """Name."""
         return self.key.name
 
     @strawberry.field(description="Role granted by the key.")
-    def role(self) -> Role:  # type: ignore[valid-type]
-        """Role."""
+    def role(self) -> Role:
         return self.key.role
 
     @strawberry.field(description="When the key was created.")
     def created_at(self) -> datetime:
-        """Creation time."""
         return self.key.created_at
 
     @strawberry.field(description="Who created the key.")
     def created_by(self) -> str:
-        """Creator."""
         return self.key.created_by
 
     @strawberry.field(description="When the key was revoked; null while it is valid.")
     def revoked_at(self) -> datetime | None:
-        """Revocation time."""
         return self.key.revoked_at
 
 
@@ -69,6 +63,6 @@ class Viewer:
     """The authenticated caller."""
 
     name: str = strawberry.field(description="API key name, or the token's user.")
-    role: Role = strawberry.field(description="Role of the caller.")  # type: ignore[valid-type]
+    role: Role = strawberry.field(description="Role of the caller.")
     via: str = strawberry.field(description="API_KEY or OIDC.")
     key_id: strawberry.ID | None = strawberry.field(description="API key id (API keys only).")

@@ -24,7 +24,6 @@ class AuditQuery:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[AuditEventType]:
-        """Audit events."""
         audit = info.context.services.audit
         audit.authorise_reading(info.context.actor)
         request = await page_request(info, AUDIT_EVENTS, first, after)
@@ -36,7 +35,6 @@ class AuditQuery:
         "reports the first version that does not match."
     )
     async def verify_card(self, info: Info, name: str) -> VerificationType:
-        """Verify a card."""
         services = info.context.services
         result = await services.cards.verify(name)
         audit = await services.audit.check_chain(name)

@@ -20,62 +20,50 @@ class AuditEventType:
 
     @strawberry.field(description="Who acted (`apikey:<name>`, or what a job acted for).")
     def actor(self) -> str:
-        """Actor."""
         return self.event.actor
 
     @strawberry.field(description="The actor's role.")
     def role(self) -> str:
-        """Role."""
         return self.event.role
 
     @strawberry.field(description="What was done (the mutation or job step).")
     def operation(self) -> str:
-        """Operation."""
         return self.event.operation
 
     @strawberry.field(description="The card concerned, if any.")
     def card_name(self) -> str | None:
-        """Card."""
         return self.event.card_name
 
     @strawberry.field(description="The version concerned, if any.")
     def version(self) -> int | None:
-        """Version."""
         return self.event.version
 
     @strawberry.field(description="Content SHA-256 before the change.")
     def before_sha256(self) -> str | None:
-        """Hash before."""
         return self.event.before_sha256
 
     @strawberry.field(description="Content SHA-256 after the change.")
     def after_sha256(self) -> str | None:
-        """Hash after."""
         return self.event.after_sha256
 
     @strawberry.field(description="When it happened.")
     def at(self) -> datetime:
-        """Time."""
         return self.event.at
 
     @strawberry.field(description="The request it came from (X-Request-Id).")
     def request_id(self) -> str | None:
-        """Request id."""
         return self.event.request_id
 
     @strawberry.field(description="Operation-specific details (statuses, job, key).")
     def details(self) -> JSON:
-        """Details."""
         return cast("JSON", self.event.details)
 
     @strawberry.field(description="Position in its chain (per card; one chain for the rest).")
     def sequence(self) -> int:
-        """Sequence."""
         return self.event.sequence
 
     @strawberry.field(description="SHA-256 chaining this event to the previous one.")
     def event_sha256(self) -> str:
-        """Event hash."""
         return self.event.event_sha256
 
 
@@ -91,30 +79,24 @@ class VerificationType:
 
     @strawberry.field(description="Whether every version and audit event matched.")
     def valid(self) -> bool:
-        """Valid."""
         return self.result.valid and self.first_invalid_audit_event is None
 
     @strawberry.field(description="The card.")
     def card_name(self) -> str:
-        """Card."""
         return self.result.card_name
 
     @strawberry.field(description="Versions re-hashed (up to the first invalid one).")
     def versions_checked(self) -> int:
-        """Versions checked."""
         return self.result.versions_checked
 
     @strawberry.field(description="The first version that does not match, if any.")
     def first_invalid_version(self) -> int | None:
-        """First invalid version."""
         return self.result.first_invalid_version
 
     @strawberry.field(description="Why that version does not match.")
     def reason(self) -> str | None:
-        """Reason."""
         return self.result.reason
 
     @strawberry.field(description="The recomputed head chain hash (when all versions match).")
     def chain_sha256(self) -> str | None:
-        """Head chain hash."""
         return self.result.chain_sha256

@@ -7,9 +7,10 @@ from datetime import datetime
 import strawberry
 
 from cardgraph.events import models as event_models
+from cardgraph.events.models import CardEventKind
 
-CardEventKind = strawberry.enum(
-    event_models.CardEventKind,
+strawberry.enum(
+    CardEventKind,
     description="What happened to a card; RESYNC: events may have been lost (see `gap`).",
 )
 
@@ -27,17 +28,14 @@ class EventGapType:
 
     @strawberry.field(description="The last moment the feed is known complete; null: unknown.")
     def since(self) -> datetime | None:
-        """Since."""
         return self.gap.since
 
     @strawberry.field(description="From this moment on no event is missing.")
     def until(self) -> datetime:
-        """Until."""
         return self.gap.until
 
     @strawberry.field(description="Why events may have been lost.")
     def reason(self) -> str:
-        """Reason."""
         return self.gap.reason
 
 
@@ -65,48 +63,39 @@ class CardEventType:
         return cls(event=event, missed=gap)
 
     @strawberry.field(description="What happened.")
-    def kind(self) -> CardEventKind:  # type: ignore[valid-type]
-        """Kind."""
+    def kind(self) -> CardEventKind:
         return self.event.kind
 
     @strawberry.field(description="The card (RESYNC: the subscribed name, or empty).")
     def card_name(self) -> str:
-        """Card name."""
         return self.event.card_name
 
     @strawberry.field(description="The version concerned (RESYNC: 0).")
     def version(self) -> int:
-        """Version number."""
         return self.event.version
 
     @strawberry.field(description="The version's status after the event.")
     def status(self) -> str:
-        """Status."""
         return self.event.status
 
     @strawberry.field(description="When it happened.")
     def at(self) -> datetime:
-        """Time."""
         return self.event.at
 
     @strawberry.field(description="Who caused it.")
     def actor(self) -> str:
-        """Actor."""
         return self.event.actor
 
     @strawberry.field(description="The job behind the event, if any.")
     def job_id(self) -> str | None:
-        """Job id."""
         return self.event.job_id
 
     @strawberry.field(description="The exported artifact (EXPORT_READY).")
     def artifact_id(self) -> str | None:
-        """Artifact id."""
         return self.event.artifact_id
 
     @strawberry.field(
         description="RESYNC only: the span in which events may have been lost; null otherwise."
     )
     def gap(self) -> EventGapType | None:
-        """The gap."""
         return EventGapType(gap=self.missed) if self.missed is not None else None

@@ -10,11 +10,12 @@ from strawberry.scalars import JSON
 
 from cardgraph.cards import models
 from cardgraph.cards.content import parse_content_json
+from cardgraph.cards.models import CardStatus
 from cardgraph.errors import BadArgumentError, BadRequestError
 from cardgraph.graphql.cards.content_inputs import CardContentInput
 from cardgraph.graphql.cards.content_mapping import content_from_input
 from cardgraph.graphql.cards.content_types import RiskRating
-from cardgraph.graphql.cards.types import CardSortField, CardStatus, SortDirection
+from cardgraph.graphql.cards.types import CardSortField, SortDirection
 from cardgraph.graphql.jobs.autopopulate import AutopopulateSources
 
 # SageMaker's longest model card and model package group name.
@@ -28,7 +29,7 @@ class CardFilter:
     name_contains: str | None = strawberry.field(
         default=None, description="Case-insensitive substring of the name."
     )
-    status: list[CardStatus] | None = strawberry.field(  # type: ignore[valid-type]
+    status: list[CardStatus] | None = strawberry.field(
         default=None, description="Any of these statuses."
     )
     risk_rating: list[RiskRating] | None = strawberry.field(
@@ -111,7 +112,7 @@ class CreateCardInput(ContentForms):
     """Create-card input."""
 
     name: str = strawberry.field(description="Unique name: letters, digits, hyphens (≤ 63).")
-    status: CardStatus = strawberry.field(  # type: ignore[valid-type]
+    status: CardStatus = strawberry.field(
         default=models.CardStatus.DRAFT, description="Initial status (APPROVED needs approver)."
     )
     kms_key_id: str | None = strawberry.field(
@@ -153,7 +154,7 @@ class SetCardStatusInput:
     """Status change input."""
 
     name: str = strawberry.field(description="Card name.")
-    status: CardStatus = strawberry.field(description="New status.")  # type: ignore[valid-type]
+    status: CardStatus = strawberry.field(description="New status.")
 
 
 @strawberry.input(description="SageMaker-style update: content or status, never both in one call.")
@@ -161,9 +162,7 @@ class UpdateCardInput(ContentForms):
     """UpdateModelCard-compatible input."""
 
     name: str = strawberry.field(description="Card name.")
-    status: CardStatus | None = strawberry.field(  # type: ignore[valid-type]
-        default=None, description="New status."
-    )
+    status: CardStatus | None = strawberry.field(default=None, description="New status.")
     expected_version: int | None = strawberry.field(
         default=None, description="Fail with CONFLICT unless the latest version is this one."
     )

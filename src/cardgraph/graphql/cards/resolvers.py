@@ -24,7 +24,6 @@ class CardQuery:
 
     @strawberry.field(description="A card by name; null if there is none.")
     async def card(self, info: Info, name: str) -> CardType | None:
-        """One card."""
         found = await info.context.services.cards.find_card(name)
         return CardType(card=found) if found else None
 
@@ -37,7 +36,6 @@ class CardQuery:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[CardType]:
-        """Card list."""
         cards = info.context.services.cards
         card_sort = (sort or CardSort()).to_domain()
         request = await page_request(info, cards.cursor_kind(card_sort), first, after)
@@ -51,7 +49,6 @@ class CardMutation:
 
     @strawberry.mutation(description="Create a card; returns version 1. Needs editor.")
     async def create_card(self, info: Info, input: CreateCardInput) -> CardVersionType:
-        """Create a card."""
         if input.autopopulate is not None:
             input.autopopulate.job_input()  # refuse an empty source list before creating
         version = await info.context.services.cards.create_card(
@@ -74,7 +71,6 @@ class CardMutation:
         info: Info,
         input: UpdateCardContentInput,
     ) -> CardVersionType:
-        """Change content."""
         version = await info.context.services.cards.update_content(
             input.name,
             input.resolved_content(),
@@ -92,7 +88,6 @@ class CardMutation:
         info: Info,
         input: SetCardStatusInput,
     ) -> CardVersionType:
-        """Change status."""
         version = await info.context.services.cards.set_status(
             input.name, input.status, info.context.actor
         )
@@ -102,7 +97,6 @@ class CardMutation:
         description="SageMaker UpdateModelCard: change content or status (not both)."
     )
     async def update_card(self, info: Info, input: UpdateCardInput) -> CardVersionType:
-        """Change content or status."""
         version = await info.context.services.cards.update_card(
             input.name,
             info.context.actor,
@@ -114,5 +108,4 @@ class CardMutation:
 
     @strawberry.mutation(description="Delete a card; its history is kept. Needs admin.")
     async def delete_card(self, info: Info, name: str) -> bool:
-        """Delete a card."""
         return await info.context.services.cards.delete_card(name, info.context.actor)

@@ -26,7 +26,6 @@ class CardEventSubscription:
     async def card_events(
         self, info: Info, name: str | None = None
     ) -> AsyncGenerator[CardEventType, None]:
-        """Follow card changes."""
         hub = await ready_hub(info)
         async with hub.subscribe(CARDS) as queue:
             while True:

@@ -10,6 +10,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from cardgraph.cards import models
+from cardgraph.cards.models import CardStatus, VersionSource
 from cardgraph.graphql.cards.content_mapping import content_to_output
 from cardgraph.graphql.cards.content_types import CardContent, RiskRating
 from cardgraph.graphql.context import Info
@@ -24,14 +25,12 @@ from cardgraph.storage.stored_values import damaged, stored_enum
 if TYPE_CHECKING:
     from cardgraph.graphql.packages.types import ModelPackageType
 
-CardStatus = strawberry.enum(
-    models.CardStatus,
+strawberry.enum(
+    CardStatus,
     description="Review status: DRAFT → PENDING_REVIEW → APPROVED (or back to DRAFT from "
     "review); any status → ARCHIVED.",
 )
-VersionSource = strawberry.enum(
-    models.VersionSource, description="What produced a version's content."
-)
+strawberry.enum(VersionSource, description="What produced a version's content.")
 
 
 @strawberry.enum(description="Fields cards can be sorted by.")
@@ -55,12 +54,10 @@ class SortDirection(Enum):
 class StatusChange:
     """Who changed a version's status, from what to what, and when."""
 
-    from_status: CardStatus | None = strawberry.field(  # type: ignore[valid-type]
+    from_status: CardStatus | None = strawberry.field(
         description="Status before the change; null when the version was created."
     )
-    to_status: CardStatus = strawberry.field(  # type: ignore[valid-type]
-        description="Status after the change."
-    )
+    to_status: CardStatus = strawberry.field(description="Status after the change.")
     changed_by: str = strawberry.field(description="Who made the change.")
     changed_at: datetime = strawberry.field(description="When the change was made.")
 
@@ -73,12 +70,10 @@ class CardVersionType:
 
     @strawberry.field(description="Version number, from 1.")
     def number(self) -> int:
-        """Version number."""
         return self.version.number
 
     @strawberry.field(description="Status of this version.")
-    def status(self) -> CardStatus:  # type: ignore[valid-type]
-        """Status."""
+    def status(self) -> CardStatus:
         return self.version.status
 
     @strawberry.field(
@@ -86,7 +81,6 @@ class CardVersionType:
         "the server sends typed; read `contentJson` then)."
     )
     def content(self, info: Info) -> CardContent:
-        """Typed content."""
         # Each value of typed content is completed one by one (~7 µs): the largest content
         # would hold the event loop for a third of a second.
         limit = info.context.services.settings.graphql_max_typed_values
@@ -99,14 +93,12 @@ class CardVersionType:
 
     @strawberry.field(description="The content as SageMaker's snake_case model card JSON.")
     def content_json(self) -> JSON:
-        """Content JSON."""
         # The stored canonical JSON, sent as it is: parsing 100,000 characters of numbers
         # only to encode them again held the event loop ~20 ms a version.
         return cast("JSON", RawJson(self.version.content_json))
 
     @strawberry.field(description="SHA-256 of the canonical content JSON.")
     def content_sha256(self) -> str:
-        """Content hash."""
         return self.version.content_sha256
 
     @strawberry.field(
@@ -114,32 +106,26 @@ class CardVersionType:
         "the latest version's chain hash summarises the whole history."
     )
     def chain_sha256(self) -> str:
-        """Chain hash."""
         return self.version.chain_sha256
 
     @strawberry.field(description="Chain hash of the previous version; null for version 1.")
     def previous_sha256(self) -> str | None:
-        """Previous chain hash."""
         return self.version.previous_chain_sha256
 
     @strawberry.field(description="When this version was created.")
     def created_at(self) -> datetime:
-        """Creation time."""
         return self.version.created_at
 
     @strawberry.field(description="Who created this version.")
     def created_by(self) -> str:
-        """Creator."""
         return self.version.created_by
 
     @strawberry.field(description="What produced this version's content.")
-    def source(self) -> VersionSource:  # type: ignore[valid-type]
-        """Source."""
+    def source(self) -> VersionSource:
         return self.version.source
 
     @strawberry.field(description="Every status change of this version, oldest first.")
     def status_history(self) -> list[StatusChange]:
-        """Status history."""
         return [
             StatusChange(
                 from_status=c.from_status,
@@ -159,22 +145,18 @@ class CardType:
 
     @strawberry.field(description="Unique card name (SageMaker rules).")
     def name(self) -> str:
-        """Name."""
         return self.card.name
 
     @strawberry.field(description="ARN-like identifier of the card.")
     def arn(self) -> str:
-        """ARN."""
         return self.card.arn
 
     @strawberry.field(description="Status of the latest version.")
-    def status(self) -> CardStatus:  # type: ignore[valid-type]
-        """Status."""
+    def status(self) -> CardStatus:
         return self.card.status
 
     @strawberry.field(description="Risk rating of the latest version, if set.")
     def risk_rating(self) -> RiskRating | None:
-        """Risk rating."""
         if not self.card.risk_rating:
             return None
         return stored_enum(
@@ -187,27 +169,22 @@ class CardType:
 
     @strawberry.field(description="When the card was created.")
     def created_at(self) -> datetime:
-        """Creation time."""
         return self.card.created_at
 
     @strawberry.field(description="KMS key encrypting the card's exports in S3, if any.")
     def kms_key_id(self) -> str | None:
-        """KMS key id."""
         return self.card.kms_key_id
 
     @strawberry.field(description="Who created the card.")
     def created_by(self) -> str:
-        """Creator."""
         return self.card.created_by
 
     @strawberry.field(description="When the card last changed (content or status).")
     def updated_at(self) -> datetime:
-        """Update time."""
         return self.card.updated_at
 
     @strawberry.field(description="The latest version.")
     async def latest_version(self, info: Info) -> CardVersionType:
-        """Latest version."""
         cached = info.context.services.cards.cached_latest_version(self.card)
         if cached is not None:  # the common case skips the loader's scheduling
             return CardVersionType(version=cached)
@@ -215,7 +192,6 @@ class CardType:
 
     @strawberry.field(description="One version by number; null if it does not exist.")
     async def version(self, info: Info, number: int) -> CardVersionType | None:
-        """A version by number."""
         found = await info.context.services.cards.version(self.card, number)
         return CardVersionType(version=found) if found else None
 
@@ -225,7 +201,6 @@ class CardType:
     async def jobs(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[JobType]:
-        """The card's jobs."""
         request = await page_request(info, JOBS, first, after)
         page = await info.context.services.jobs.list_jobs(
             JobFilter(card_name=self.card.name), request
@@ -236,7 +211,6 @@ class CardType:
     async def model_package(
         self, info: Info
     ) -> Annotated[ModelPackageType, strawberry.lazy("cardgraph.graphql.packages.types")] | None:
-        """Linked package."""
         from cardgraph.graphql.packages.types import ModelPackageType
 
         found = await info.context.services.packages.of_card(self.card.id)
@@ -246,7 +220,6 @@ class CardType:
     async def versions(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[CardVersionType]:
-        """Versions, paginated."""
         request = await page_request(info, VERSIONS, first, after)
         page = await info.context.services.cards.versions(self.card, request)
         return await to_connection(info, page, lambda v: CardVersionType(version=v))

@@ -5,13 +5,13 @@ from __future__ import annotations
 import strawberry
 
 from cardgraph.export import formats
-from cardgraph.export.formats import filter_to_json
+from cardgraph.export.formats import ExportFormat, filter_to_json
 from cardgraph.graphql.cards.inputs import CardFilter
 from cardgraph.graphql.context import Info
 from cardgraph.graphql.jobs.types import JobType
 from cardgraph.jobs.models import JobKind
 
-ExportFormat = strawberry.enum(formats.ExportFormat, description="File format of each card.")
+strawberry.enum(ExportFormat, description="File format of each card.")
 
 
 @strawberry.type
@@ -25,7 +25,6 @@ class ExportMutation:
     async def export_card_pdf(
         self, info: Info, name: str, version: int | None = None, s3_output_path: str | None = None
     ) -> JobType:
-        """Start a PDF export."""
         services = info.context.services
         services.pdf_export.output_location(s3_output_path)
         card, found = await services.pdf_export.resolve(name, version)
@@ -44,10 +43,9 @@ class ExportMutation:
     async def export_cards(
         self,
         info: Info,
-        format: ExportFormat,  # type: ignore[valid-type]
+        format: ExportFormat,
         filter: CardFilter | None = None,
     ) -> JobType:
-        """Start a batch export."""
         card_filter = (filter or CardFilter()).to_domain()
         job_input = {
             "filter": filter_to_json(card_filter),

@@ -66,5 +66,4 @@ class AutopopulateMutation:
         "keep it and are listed as conflicts in the job result. Needs editor."
     )
     async def autopopulate_card(self, info: Info, input: AutopopulateCardInput) -> JobType:
-        """Start autopopulation."""
         return await start_autopopulation(info, input.name, input)

@@ -13,10 +13,11 @@ from cardgraph.graphql.context import Info
 from cardgraph.graphql.jobs.types import JobType
 from cardgraph.jobs.models import JobKind
 from cardgraph.metrics import parsing
+from cardgraph.metrics.parsing import MetricFileType
 from cardgraph.principals import Role
 
-MetricFileType = strawberry.enum(
-    parsing.MetricFileType,
+strawberry.enum(
+    MetricFileType,
     description="Format of a metrics file: the model card metric schema, a Clarify bias or "
     "explainability report, or a Model Monitor model-quality report.",
 )
@@ -30,9 +31,7 @@ class EvaluationTarget:
     evaluation_name: str = strawberry.field(
         description="Evaluation to add, or to replace when the card has one of this name."
     )
-    metric_type: MetricFileType = strawberry.field(  # type: ignore[valid-type]
-        description="Format of the file."
-    )
+    metric_type: MetricFileType = strawberry.field(description="Format of the file.")
     evaluation_job_arn: str | None = strawberry.field(
         default=None, description="ARN of the job that produced the file."
     )
@@ -77,7 +76,6 @@ class MetricsMutation:
         "evaluation (a new version with source `metrics`). Needs editor."
     )
     async def ingest_metrics(self, info: Info, input: IngestMetricsInput) -> JobType:
-        """Start an ingestion from S3."""
         services = info.context.services
         services.metrics.check_s3_uri(input.s3_uri)
         card = await services.cards.require_card(input.name)
@@ -94,7 +92,6 @@ class MetricsMutation:
         "AWS). Needs editor."
     )
     async def ingest_metrics_file(self, info: Info, input: IngestMetricsFileInput) -> JobType:
-        """Start an ingestion of an uploaded file."""
         services = info.context.services
         actor = info.context.actor
         # Checked before the upload is stored, not only when the job starts.

@@ -16,7 +16,6 @@ class JobQuery:
 
     @strawberry.field(description="A job by id; null if there is none.")
     async def job(self, info: Info, id: strawberry.ID) -> JobType | None:
-        """One job."""
         found = await info.context.services.jobs.get(str(id))
         return JobType(job=found) if found else None
 
@@ -28,7 +27,6 @@ class JobQuery:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[JobType]:
-        """Job list."""
         request = await page_request(info, JOBS, first, after)
         page = await info.context.services.jobs.list_jobs(
             (filter or JobFilter()).to_domain(), request
@@ -42,5 +40,4 @@ class JobMutation:
 
     @strawberry.mutation(description="Cancel a queued or running job. Needs editor.")
     async def cancel_job(self, info: Info, id: strawberry.ID) -> JobType:
-        """Cancel a job."""
         return JobType(job=await info.context.services.jobs.cancel(str(id), info.context.actor))

@@ -29,7 +29,6 @@ class JobSubscription:
         "final state (at once if the job is already finished)."
     )
     async def job_progress(self, info: Info, id: strawberry.ID) -> AsyncGenerator[JobType, None]:
-        """Follow one job."""
         jobs = info.context.services.jobs
         hub = await ready_hub(info)
         # Subscribe before reading, so nothing between the read and the first event is missed.

@@ -10,10 +10,11 @@ from strawberry.scalars import JSON
 
 from cardgraph.graphql.context import Info
 from cardgraph.jobs import models
+from cardgraph.jobs.models import JobKind, JobState
 
-JobKind = strawberry.enum(models.JobKind, description="What a job does.")
-JobState = strawberry.enum(
-    models.JobState,
+strawberry.enum(JobKind, description="What a job does.")
+strawberry.enum(
+    JobState,
     description="QUEUED → RUNNING → SUCCEEDED or FAILED; CANCELLED from QUEUED or RUNNING.",
 )
 
@@ -34,27 +35,22 @@ class JobType:
 
     @strawberry.field(description="Job id.")
     def id(self) -> strawberry.ID:
-        """Id."""
         return strawberry.ID(self.job.id)
 
     @strawberry.field(description="What the job does.")
-    def kind(self) -> JobKind:  # type: ignore[valid-type]
-        """Kind."""
+    def kind(self) -> JobKind:
         return self.job.kind
 
     @strawberry.field(description="Where the job is in its life cycle.")
-    def state(self) -> JobState:  # type: ignore[valid-type]
-        """State."""
+    def state(self) -> JobState:
         return self.job.state
 
     @strawberry.field(description="Progress from 0 to 1.")
     def progress(self) -> float:
-        """Progress."""
         return self.job.progress
 
     @strawberry.field(description="What the job is doing now.")
     def message(self) -> str:
-        """Message."""
         return self.job.message
 
     @strawberry.field(
@@ -62,60 +58,49 @@ class JobType:
         "approver or admin (inputs name S3 paths and uploaded files)."
     )
     def input(self, info: Info) -> JSON | None:
-        """Input, for the requester and reviewers."""
         if not self.job.input_visible_to(info.context.actor):
             return None
         return cast("JSON", self.job.input)
 
     @strawberry.field(description="The result of a SUCCEEDED job (artifact, download URL, …).")
     def result(self) -> JSON | None:
-        """Result."""
         return cast("JSON", self.job.result)
 
     @strawberry.field(description="Why the job FAILED.")
     def error(self) -> JobError | None:
-        """Error."""
         error = self.job.error
         return JobError(code=error.code, message=error.message) if error else None
 
     @strawberry.field(description="The card the job concerns, if one.")
     def card_name(self) -> str | None:
-        """Card name."""
         return self.job.card_name
 
     @strawberry.field(description="Who started the job.")
     def requested_by(self) -> str:
-        """Requester."""
         return self.job.requested_by
 
     @strawberry.field(description="How many times a worker started the job.")
     def attempts(self) -> int:
-        """Attempts."""
         return self.job.attempts
 
     @strawberry.field(description="Grows with every change of the job.")
     def revision(self) -> int:
-        """Revision."""
         return self.job.revision
 
     @strawberry.field(description="When the job was created.")
     def created_at(self) -> datetime:
-        """Creation time."""
         return self.job.created_at
 
     @strawberry.field(description="When the job last changed.")
     def updated_at(self) -> datetime:
-        """Update time."""
         return self.job.updated_at
 
     @strawberry.field(description="When a worker last started the job.")
     def started_at(self) -> datetime | None:
-        """Start time."""
         return self.job.started_at
 
     @strawberry.field(description="When the job reached its final state.")
     def finished_at(self) -> datetime | None:
-        """Finish time."""
         return self.job.finished_at
 
 
@@ -123,10 +108,8 @@ class JobType:
 class JobFilter:
     """Job list filter."""
 
-    kind: list[JobKind] | None = strawberry.field(  # type: ignore[valid-type]
-        default=None, description="Any of these kinds."
-    )
-    state: list[JobState] | None = strawberry.field(  # type: ignore[valid-type]
+    kind: list[JobKind] | None = strawberry.field(default=None, description="Any of these kinds.")
+    state: list[JobState] | None = strawberry.field(
         default=None, description="Any of these states."
     )
     card_name: str | None = strawberry.field(default=None, description="Jobs of this card.")

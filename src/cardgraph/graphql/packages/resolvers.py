@@ -19,7 +19,6 @@ class PackageQuery:
 
     @strawberry.field(description="A mirrored model package version by ARN.")
     async def model_package(self, info: Info, arn: str) -> ModelPackageType | None:
-        """One package."""
         found = await info.context.services.packages.get(arn)
         return ModelPackageType(package=found) if found else None
 
@@ -31,7 +30,6 @@ class PackageQuery:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[ModelPackageType]:
-        """Package list."""
         request = await page_request(info, PACKAGES, first, after)
         page = await info.context.services.packages.page(group_name, request)
         return await to_connection(info, page, lambda p: ModelPackageType(package=p))
@@ -47,7 +45,6 @@ class PackageMutation:
         "`model_package_details`. Needs editor."
     )
     async def link_model_package(self, info: Info, name: str, model_package_arn: str) -> CardType:
-        """Link a package."""
         card = await info.context.services.packages.link(
             name, model_package_arn, info.context.actor
         )
@@ -58,7 +55,6 @@ class PackageMutation:
         "worker; linked cards whose package changed get a new version. Needs editor."
     )
     async def sync_model_packages(self, info: Info, group_name: str | None = None) -> JobType:
-        """Start a sync."""
         job = await info.context.services.jobs.start(
             JobKind.SYNC_MODEL_PACKAGES, {"groupName": group_name}, info.context.actor
         )

@@ -25,39 +25,32 @@ class ModelPackageType:
 
     @strawberry.field(description="Model package version ARN.")
     def arn(self) -> str:
-        """ARN."""
         return self.package.arn
 
     @strawberry.field(description="Model package group.")
     def group_name(self) -> str | None:
-        """Group."""
         return self.package.group_name
 
     @strawberry.field(description="Version within the group.")
     def version(self) -> int | None:
-        """Version."""
         return self.package.version
 
     @strawberry.field(description="Approval status in the registry.")
     def approval_status(self) -> str | None:
-        """Approval status."""
         return self.package.approval_status
 
     @strawberry.field(description="The package as `model_package_details` content.")
     def details(self) -> JSON:
-        """Details."""
         return cast("JSON", self.package.details)
 
     @strawberry.field(description="When cardgraph last read the package from the registry.")
     def synced_at(self) -> datetime:
-        """Sync time."""
         return self.package.synced_at
 
     @strawberry.field(description="The card documenting this package version, if any.")
     async def card(
         self, info: Info
     ) -> Annotated[CardType, strawberry.lazy("cardgraph.graphql.cards.types")] | None:
-        """Linked card."""
         from cardgraph.graphql.cards.types import CardType
 
         if self.package.card_name is None:
