@@ -139,7 +139,6 @@ def build_services(
         pdf_export=PdfExport(cards, artifacts, events, s3, settings.s3_buckets, renderer),
         batch_export=BatchExport(
             cards,
-            jobs_repository,
             job_runner,
             artifacts,
             queue,

@@ -18,7 +18,6 @@ from cardgraph.export.pdf_export import pdf_filename, pdf_key, render_pdf
 from cardgraph.jobs import names
 from cardgraph.jobs.models import Job, JobError, JobState, Lease, TaskCall
 from cardgraph.jobs.queue import JobQueue
-from cardgraph.jobs.repository import JobRepository
 from cardgraph.jobs.runner import JobRunner
 from cardgraph.pagination import PageRequest
 from cardgraph.rendering.html import printed_card
@@ -33,7 +32,6 @@ class BatchExport:
     def __init__(
         self,
         cards: CardService,
-        jobs: JobRepository,
         runner: JobRunner,
         artifacts: ArtifactWriter,
         queue: JobQueue | None,
@@ -42,7 +40,6 @@ class BatchExport:
     ) -> None:
         self._cards = cards
         self._renderer = renderer
-        self._jobs = jobs
         self._runner = runner
         self._artifacts = artifacts
         self._queue = queue
@@ -68,7 +65,7 @@ class BatchExport:
                 for i in range(0, len(names_found), self._part_size)
             ]
             plan = {"parts": len(parts), "cards": len(names_found)}
-            if await self._jobs.record_part(lease, "plan", plan, utc_now_ms()) is None:
+            if await self._runner.record_part(lease, "plan", plan) is None:
                 return  # cancelled, or taken over by a re-sent plan
             await self._report(lease, 0, len(names_found), "planned")
             if not parts:
@@ -106,9 +103,7 @@ class BatchExport:
         try:
             for done, name in enumerate(card_names, start=1):
                 entries.append(await self._export_card(job, name, export_format))
-                updated = await self._jobs.record_part(
-                    lease, f"progress.{index}", done, utc_now_ms()
-                )
+                updated = await self._runner.record_part(lease, f"progress.{index}", done)
                 if updated is None:
                     return None  # cancelled, failed elsewhere, or this part was taken over
                 await self._report(
@@ -117,7 +112,7 @@ class BatchExport:
         except CardgraphError as error:
             await self._runner.fail(job.id, JobError(error.code, error.message), lease.fence())
             return None
-        return await self._jobs.record_part(lease, f"entries.{index}", entries, utc_now_ms())
+        return await self._runner.record_part(lease, f"entries.{index}", entries)
 
     async def _export_card(
         self, job: Job, name: str, export_format: ExportFormat
@@ -158,7 +153,7 @@ class BatchExport:
 
     async def assemble(self, job_id: str, lease: Lease) -> None:
         """Zip every exported file with a manifest and finish the job (once, under `lease`)."""
-        job = await self._jobs.get(job_id)
+        job = await self._runner.job(job_id)
         if job is None or job.state is not JobState.RUNNING:
             return
         entries = [
@@ -199,11 +194,7 @@ class BatchExport:
 
     async def _report(self, lease: Lease, done: int, total: int, message: str) -> None:
         fraction = done / total if total else 1.0
-        updated = await self._jobs.report(
-            lease, round(fraction * 0.95, 4), f"{message} ({done}/{total})", utc_now_ms()
-        )
-        if updated is not None:
-            await self._runner.announce(updated)
+        await self._runner.report(lease, round(fraction * 0.95, 4), f"{message} ({done}/{total})")
 
 
 def _cards_done(job: Job) -> int:

@@ -125,6 +125,22 @@ class JobRunner:
         """Publish a job's current state."""
         await self._events.job_changed(job.id, job_to_json(job))
 
+    async def job(self, job_id: str) -> Job | None:
+        """The job as stored."""
+        return await self._repository.get(job_id)
+
+    async def record_part(self, lease: Lease, field: str, value: Any) -> Job | None:
+        """Record a fan-out step (a plan, a part's entries or progress) under `lease`; None
+        once the lease no longer holds the job (cancelled, failed, or taken over)."""
+        return await self._repository.record_part(lease, field, value, utc_now_ms())
+
+    async def report(self, lease: Lease, fraction: float, message: str) -> Job | None:
+        """Report progress under `lease` and publish it; None once the lease no longer holds."""
+        updated = await self._repository.report(lease, fraction, message, utc_now_ms())
+        if updated is not None:
+            await self.announce(updated)
+        return updated
+
     async def release(self, lease: Lease) -> Job | None:
         """Give up a slot whose work is done while the job goes on (a batch's plan or part)."""
         self.keeper.release(lease)
