@@ -23,7 +23,7 @@ from cardgraph.hashing import canonical_json, chain_sha256, sha256_hex
 from cardgraph.rendering.html import render_card_html
 from cardgraph.rendering.pdf import html_to_pdf
 from cardgraph.rendering.renderer import PdfRenderer
-from tests.long_card import long_card, prose
+from tests.support.long_card import long_card, prose
 
 SMALL_RUNS = 25
 FULL_CARD = json.loads((Path(__file__).parents[1] / "tests/data/full_card.json").read_text())

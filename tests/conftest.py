@@ -18,9 +18,20 @@ from cardgraph.embedded import EmbeddedServer, free_port, start_mongodb, start_r
 from cardgraph.principals import Role
 from cardgraph.settings import Settings
 from cardgraph.storage.mongo import create_async_client, ensure_indexes
-from tests.node_clients import NodeProject, prepare_node_project
-from tests.servers import GraphQLClient, run_async, running_app
-from tests.workers import WorkerProcess
+from tests.support.node_clients import NodeProject, prepare_node_project
+from tests.support.servers import GraphQLClient, run_async, running_app
+from tests.support.workers import WorkerProcess
+
+# The fixtures everything that starts a process hangs from: a test depending on one of them,
+# however indirectly, is marked `servers` (`pytest -m "not servers"` runs the rest in seconds).
+SERVER_FIXTURES = frozenset({"mongodb_server", "redis_server", "moto_url", "node_project"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that needs a real server, through any chain of fixtures, `servers`."""
+    for item in items:
+        if SERVER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.servers)
 
 
 @pytest.fixture(scope="session")
