@@ -94,7 +94,7 @@ class JobRunner:
         self.keeper.hold(lease)
         try:
             if slot == MAIN_SLOT:
-                await self._events.job_changed(job.id, job_to_json(job))
+                await self.announce(job)
             yield job, lease
         finally:
             self.keeper.release(lease)
@@ -152,7 +152,7 @@ class JobRunner:
             job_id, JobState.SUCCEEDED, utc_now_ms(), result=result, fence=lease.fence()
         )
         if finished is not None:
-            await self._events.job_changed(finished.id, job_to_json(finished))
+            await self.announce(finished)
         return finished
 
     async def fail_task(self, job_id: str, slot: str, error: JobError) -> Job | None:
@@ -180,7 +180,7 @@ class JobRunner:
             fence=fence,
         )
         if failed is not None:
-            await self._events.job_changed(failed.id, job_to_json(failed))
+            await self.announce(failed)
             await self._record_failure(failed, error)
         return failed
 
