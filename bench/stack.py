@@ -102,7 +102,8 @@ def stack() -> Iterator[Stack]:
 def env_for(settings: Settings) -> dict[str, str]:
     """Environment for child processes using `settings`."""
     quiet = settings.model_copy(update={"log_level": "WARNING"})
-    return {**child_env(quiet), "PYTHONPATH": str(ROOT)}
+    # This tree's own code, even when another checkout is the one installed.
+    return {**child_env(quiet), "PYTHONPATH": f"{ROOT / 'src'}:{ROOT}"}
 
 
 @contextmanager

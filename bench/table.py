@@ -18,6 +18,7 @@ ORDER = (
     "revocation_latency",
     "event_loop_hold",
     "cold_list",
+    "list_fields",
 )
 
 

@@ -20,7 +20,6 @@ from cardgraph.clock import utc_now_ms
 from cardgraph.events.redis_connection import create_redis
 from cardgraph.jobs.models import MAIN_SLOT, JobError, JobState, Lease
 from cardgraph.jobs.reconciler import WORKER_LOST
-from cardgraph.jobs.repository import JobRepository
 from cardgraph.jobs.runner import JobCancelled, JobContext
 from cardgraph.principals import Principal, Role
 from cardgraph.services import Services, build_services
@@ -162,13 +161,8 @@ def test_a_lapsed_lease_is_taken_over_and_the_old_holder_is_fenced_out(
 async def _assert_fenced_out(old: Services, zombie: Lease) -> None:
     runner = old.job_runner
     job = await old.jobs.require(zombie.job_id)
-    mongo = create_async_client(old.settings)
-    try:
-        repository = JobRepository(mongo[old.settings.mongodb_database])
-        with pytest.raises(JobCancelled):  # its work stops at its next progress report
-            await JobContext(job, zombie, repository, old.events).progress(0.5, "rendering")
-    finally:
-        await mongo.close()
+    with pytest.raises(JobCancelled):  # its work stops at its next progress report
+        await JobContext(job, zombie, runner.report).progress(0.5, "rendering")
     assert await runner.succeed(zombie.job_id, {"by": "zombie"}, zombie) is None
     assert await runner.fail(zombie.job_id, JobError("X", "zombie"), zombie.fence()) is None
     runner.keeper.hold(zombie)

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-import redis.asyncio as aioredis
-from pymongo import AsyncMongoClient, monitoring
+from pymongo import monitoring
 
 from cardgraph.events.hub import EventHub
+from cardgraph.events.redis_connection import create_redis
 from cardgraph.services import Services, build_services
 from cardgraph.settings import Settings
+from cardgraph.storage.mongo import create_async_client
 
 
 class CommandLog(monitoring.CommandListener):
@@ -50,14 +52,14 @@ def _bulk_operations(command: Any) -> str:
 async def services_with_log(settings: Settings) -> AsyncIterator[tuple[Services, CommandLog]]:
     """Services as the API wires them, on a client that logs commands, with a live hub."""
     log = CommandLog()
-    mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
-        settings.mongodb_url, event_listeners=[log], tz_aware=True
-    )
-    redis = aioredis.from_url(settings.redis_url or "")
+    # The clients the API makes, with its timeouts: a stuck call fails instead of hanging.
+    mongo = create_async_client(settings, event_listeners=[log])
+    redis = create_redis(settings)
     services = build_services(settings, mongo, redis)
-    hub = EventHub(redis, services.freshness)
+    hub = EventHub(redis, services.freshness, settings.redis_timeout_s)
     await hub.start()
-    await hub.wait_ready()
+    async with asyncio.timeout(30):  # the hub's link, confirmed by Redis
+        await hub.wait_ready()
     try:
         yield services, log
     finally:

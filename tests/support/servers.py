@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -96,9 +97,38 @@ class GraphQLClient:
         return error
 
 
+# Well inside pytest-timeout's 120 s, which shows only the threads' stacks: the event loop's
+# thread is then always in select(), whatever coroutine is stuck.
+STUCK_AFTER_S = 60.0
+
+
 def run_async(coroutine: Any) -> Any:
-    """Run a coroutine to completion on a fresh event loop (for direct database checks)."""
-    return asyncio.run(coroutine)
+    """Run a coroutine to completion on a fresh event loop (for direct database checks); if it
+    is still running after a minute, print where each task waits (shown with the failure)."""
+
+    async def watched() -> Any:
+        handle = asyncio.get_running_loop().call_later(STUCK_AFTER_S, print_task_stacks)
+        try:
+            return await coroutine
+        finally:
+            handle.cancel()
+
+    return asyncio.run(watched())
+
+
+def print_task_stacks() -> None:
+    """Print every task of the running loop and the line it waits on, to stderr."""
+    print(f"--- asyncio tasks still running after {STUCK_AFTER_S:.0f} s ---", file=sys.stderr)
+    for task in asyncio.all_tasks():
+        print(f"task {task.get_name()}:", file=sys.stderr)
+        # Task.print_stack() shows only the outermost coroutine; follow what each one awaits.
+        awaited: Any = task.get_coro()
+        while awaited is not None:
+            frame = getattr(awaited, "cr_frame", None) or getattr(awaited, "gi_frame", None)
+            if frame is not None:
+                code = frame.f_code
+                print(f"  {code.co_filename}:{frame.f_lineno} in {code.co_name}", file=sys.stderr)
+            awaited = getattr(awaited, "cr_await", None) or getattr(awaited, "gi_yieldfrom", None)
 
 
 @contextmanager

@@ -21,11 +21,10 @@ import pytest
 import redis
 
 from cardgraph.events.channels import job_channel
-from cardgraph.principals import Role
 from cardgraph.settings import Settings
 from tests.jobs.test_batch_export import EXPORT
 from tests.support.cards_api import create_card
-from tests.support.isolated_stack import database_of, isolated_api, issue_key
+from tests.support.isolated_stack import isolated_api
 from tests.support.jobs_api import JOB, wait_for_job
 from tests.support.servers import GraphQLClient
 from tests.support.workers import WorkerProcess
@@ -54,19 +53,6 @@ def isolated(settings: Settings, tmp_path: Path) -> Iterator[tuple[Settings, str
     assert defaults["broker_visibility_timeout_s"] == 3600
     with isolated_api(settings, tmp_path, 1, DATABASE, export_part_size=50, **defaults) as api:
         yield api
-
-
-@pytest.fixture
-def keys(isolated: tuple[Settings, str]) -> dict[Role, str]:
-    """An editor key in the test's own database."""
-    return {Role.EDITOR: issue_key(isolated[0], Role.EDITOR)}
-
-
-@pytest.fixture
-def db(isolated: tuple[Settings, str]) -> Iterator[Any]:
-    """A sync handle on the test's own database."""
-    with database_of(isolated[0]) as database:
-        yield database
 
 
 class JobEvents:
@@ -171,14 +157,14 @@ def _interrupted_export(
 
 
 def test_a_whole_worker_killed_mid_export_is_redone_once(
-    isolated: tuple[Settings, str], keys: dict[Role, str], db: Any, tmp_path: Path
+    isolated: tuple[Settings, str], isolated_editor_key: str, isolated_db: Any, tmp_path: Path
 ) -> None:
     def kill_all(worker: WorkerProcess, job_id: str) -> None:
         worker.kill()  # the worker's main process and its pool, all at once
         # Stranded: nothing but the lapsed lease can bring it back now.
-        assert db.jobs.find_one({"_id": job_id})["state"] == "RUNNING"
+        assert isolated_db.jobs.find_one({"_id": job_id})["state"] == "RUNNING"
 
-    stored = _interrupted_export(isolated, keys[Role.EDITOR], db, tmp_path, kill_all)
+    stored = _interrupted_export(isolated, isolated_editor_key, isolated_db, tmp_path, kill_all)
     assert stored["lease_resends"] >= 1  # the reconciler re-sent the part ...
     assert stored["attempts"] == 1  # ... not the plan, which had finished
     second_log = (tmp_path / "second.log").read_text()
@@ -187,17 +173,21 @@ def test_a_whole_worker_killed_mid_export_is_redone_once(
 
 
 def test_a_killed_main_process_orphans_no_second_finish(
-    isolated: tuple[Settings, str], keys: dict[Role, str], db: Any, tmp_path: Path
+    isolated: tuple[Settings, str], isolated_editor_key: str, isolated_db: Any, tmp_path: Path
 ) -> None:
     # Its pool process lives on, or not: either way, one finish.
     _interrupted_export(
-        isolated, keys[Role.EDITOR], db, tmp_path, lambda worker, _: worker.kill_main()
+        isolated, isolated_editor_key, isolated_db, tmp_path, lambda worker, _: worker.kill_main()
     )
 
 
 @pytest.mark.parametrize("presses", [1, 2])
 def test_ctrl_c_during_a_render_strands_nothing(
-    isolated: tuple[Settings, str], keys: dict[Role, str], db: Any, tmp_path: Path, presses: int
+    isolated: tuple[Settings, str],
+    isolated_editor_key: str,
+    isolated_db: Any,
+    tmp_path: Path,
+    presses: int,
 ) -> None:
     """Ctrl-C in the worker's terminal (SIGINT to all its processes): once is a warm shutdown
     that lets the render finish; twice is a cold one that stops it, and the job is redone."""
@@ -208,4 +198,4 @@ def test_ctrl_c_during_a_render_strands_nothing(
             time.sleep(0.5)  # a person pressing twice, not one signal delivered twice
         worker.process.wait(WAIT_S)
 
-    _interrupted_export(isolated, keys[Role.EDITOR], db, tmp_path, press_ctrl_c)
+    _interrupted_export(isolated, isolated_editor_key, isolated_db, tmp_path, press_ctrl_c)

@@ -14,12 +14,11 @@ import pytest
 
 from cardgraph.cli import dev_worker_commands
 from cardgraph.jobs.names import IO_QUEUE, RENDER_QUEUE
-from cardgraph.principals import Role
 from cardgraph.settings import Settings
 from tests.jobs.test_batch_export import EXPORT
 from tests.project.test_dev_command import _cmdline, _descendants, dev_process
 from tests.support.cards_api import create_card
-from tests.support.isolated_stack import database_of, isolated_api, issue_key
+from tests.support.isolated_stack import isolated_api
 from tests.support.jobs_api import JOB, upload_metrics, wait_for_job
 from tests.support.paths import METRIC_EXAMPLES
 from tests.support.servers import GraphQLClient
@@ -63,24 +62,11 @@ def isolated(settings: Settings, tmp_path: Path) -> Iterator[tuple[Settings, str
         yield api
 
 
-@pytest.fixture
-def keys(isolated: tuple[Settings, str]) -> dict[Role, str]:
-    """An editor key in the test's own database."""
-    return {Role.EDITOR: issue_key(isolated[0], Role.EDITOR)}
-
-
-@pytest.fixture
-def db(isolated: tuple[Settings, str]) -> Iterator[Any]:
-    """A sync handle on the test's own database."""
-    with database_of(isolated[0]) as database:
-        yield database
-
-
 def test_an_io_job_completes_while_a_render_holds_the_render_worker(
-    isolated: tuple[Settings, str], keys: dict[Role, str], db: Any, tmp_path: Path
+    isolated: tuple[Settings, str], isolated_editor_key: str, isolated_db: Any, tmp_path: Path
 ) -> None:
     settings, url = isolated
-    client = GraphQLClient(url, keys[Role.EDITOR])
+    client = GraphQLClient(url, isolated_editor_key)
     prefix = f"queues{uuid.uuid4().hex[:6]}"
     for i in range(12):
         create_card(
@@ -99,7 +85,9 @@ def test_an_io_job_completes_while_a_render_holds_the_render_worker(
         # The render worker is stuck in the middle of a render, as with a very long card.
         render.signal_group(signal.SIGSTOP)
         try:
-            response = upload_metrics(url, keys[Role.EDITOR], f"{prefix}-00", METRICS.read_bytes())
+            response = upload_metrics(
+                url, isolated_editor_key, f"{prefix}-00", METRICS.read_bytes()
+            )
             assert response.status_code == 200, response.text
             ingest_id = response.json()["data"]["ingestMetricsFile"]["id"]
             ingested = wait_for_job(client, ingest_id, timeout=WAIT_S)
@@ -109,7 +97,7 @@ def test_an_io_job_completes_while_a_render_holds_the_render_worker(
             render.signal_group(signal.SIGCONT)
         exported = wait_for_job(client, export_id, timeout=WAIT_S * 2)
         assert exported["state"] == "SUCCEEDED", exported
-        assert db.artifacts.count_documents({"key": f"zip:{export_id}"}) == 1
+        assert isolated_db.artifacts.count_documents({"key": f"zip:{export_id}"}) == 1
     finally:
         render.stop()
         io.stop()

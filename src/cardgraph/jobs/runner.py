@@ -32,26 +32,24 @@ class JobCancelled(Exception):
     """The job was cancelled, or its lease taken over, while it ran; its work stops."""
 
 
+# Report progress under a lease and publish it; None once the lease no longer holds the job.
+ProgressReport = Callable[[Lease, float, str], Awaitable[Job | None]]
+
+
 class JobContext:
     """What a job handler gets: the job as claimed, and a progress reporter."""
 
-    def __init__(
-        self, job: Job, lease: Lease, repository: JobRepository, events: EventPublisher
-    ) -> None:
+    def __init__(self, job: Job, lease: Lease, report: ProgressReport) -> None:
         self.job = job
         self.lease = lease
-        self._repository = repository
-        self._events = events
+        self._report = report
 
     async def progress(self, fraction: float, message: str) -> None:
         """Report progress (0-1); raises JobCancelled if the job is no longer this attempt's."""
-        updated = await self._repository.report(
-            self.lease, max(0.0, min(1.0, fraction)), message, utc_now_ms()
-        )
+        updated = await self._report(self.lease, max(0.0, min(1.0, fraction)), message)
         if updated is None:
             raise JobCancelled(self.job.id)
         self.job = updated
-        await self._events.job_changed(updated.id, job_to_json(updated))
 
 
 Handler = Callable[[JobContext], Awaitable[dict[str, Any]]]
@@ -70,6 +68,7 @@ class JobRunner:
         self._repository = repository
         self._events = events
         self._audit = audit
+        # The process's lease keeper: its heartbeat renews every lease this runner holds.
         self.keeper = keeper
 
     @asynccontextmanager
@@ -105,7 +104,7 @@ class JobRunner:
             if held is None:
                 return None
             job, lease = held
-            context = JobContext(job, lease, self._repository, self._events)
+            context = JobContext(job, lease, self.report)
             try:
                 result = await handler(context)
             except JobCancelled:

@@ -6,10 +6,11 @@ heartbeat thread (`jobs/heartbeat.py`) opens a synchronous client of its own.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import pymongo
-from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, IndexModel
+from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, IndexModel, monitoring
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError
@@ -115,9 +116,14 @@ def mongodb_url(settings: Settings) -> str:
     return settings.mongodb_url
 
 
-def create_async_client(settings: Settings) -> AsyncMongoClient[Document]:
-    """Create an async client (an API or worker process); one per event loop."""
-    return AsyncMongoClient(mongodb_url(settings), **_client_options(settings))
+def create_async_client(
+    settings: Settings, event_listeners: Sequence[monitoring.CommandListener] = ()
+) -> AsyncMongoClient[Document]:
+    """Create an async client (an API or worker process); one per event loop. Listeners see
+    every command (tests count round trips with one)."""
+    return AsyncMongoClient(
+        mongodb_url(settings), event_listeners=list(event_listeners), **_client_options(settings)
+    )
 
 
 async def insert_in_order(collection: AsyncCollection[Document], documents: list[Document]) -> int:

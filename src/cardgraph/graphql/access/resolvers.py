@@ -16,7 +16,7 @@ class AccessQuery:
     @strawberry.field(description="Every API key, without secrets. Needs admin.")
     async def api_keys(self, info: Info) -> list[ApiKeyType]:
         keys = await info.context.services.api_keys.list_keys(info.context.actor)
-        return [ApiKeyType(key=k) for k in keys]
+        return [ApiKeyType.from_domain(k) for k in keys]
 
     @strawberry.field(description="Who is making this request: an API key or an OIDC user.")
     def viewer(self, info: Info) -> Viewer:
@@ -44,9 +44,9 @@ class AccessMutation:
         key, secret = await info.context.services.api_keys.create_key(
             name, role, info.context.actor
         )
-        return CreatedApiKey(api_key=ApiKeyType(key=key), secret=secret)
+        return CreatedApiKey(api_key=ApiKeyType.from_domain(key), secret=secret)
 
     @strawberry.mutation(description="Revoke an API key; it stops working at once. Admin.")
     async def revoke_api_key(self, info: Info, id: strawberry.ID) -> ApiKeyType:
         key = await info.context.services.api_keys.revoke_key(str(id), info.context.actor)
-        return ApiKeyType(key=key)
+        return ApiKeyType.from_domain(key)

@@ -21,31 +21,25 @@ strawberry.enum(
 class ApiKeyType:
     """A stored API key."""
 
-    key: strawberry.Private[models.ApiKey]
+    id: strawberry.ID = strawberry.field(description="Key id (part of the key itself).")
+    name: str = strawberry.field(description="Human name of the key.")
+    role: Role = strawberry.field(description="Role granted by the key.")
+    created_at: datetime = strawberry.field(description="When the key was created.")
+    created_by: str = strawberry.field(description="Who created the key.")
+    revoked_at: datetime | None = strawberry.field(
+        description="When the key was revoked; null while it is valid."
+    )
 
-    @strawberry.field(description="Key id (part of the key itself).")
-    def id(self) -> strawberry.ID:
-        return strawberry.ID(self.key.id)
-
-    @strawberry.field(description="Human name of the key.")
-    def name(self) -> str:
-        return self.key.name
-
-    @strawberry.field(description="Role granted by the key.")
-    def role(self) -> Role:
-        return self.key.role
-
-    @strawberry.field(description="When the key was created.")
-    def created_at(self) -> datetime:
-        return self.key.created_at
-
-    @strawberry.field(description="Who created the key.")
-    def created_by(self) -> str:
-        return self.key.created_by
-
-    @strawberry.field(description="When the key was revoked; null while it is valid.")
-    def revoked_at(self) -> datetime | None:
-        return self.key.revoked_at
+    @classmethod
+    def from_domain(cls, key: models.ApiKey) -> ApiKeyType:
+        return cls(
+            id=strawberry.ID(key.id),
+            name=key.name,
+            role=key.role,
+            created_at=key.created_at,
+            created_by=key.created_by,
+            revoked_at=key.revoked_at,
+        )
 
 
 @strawberry.type(description="A newly created API key and its secret, shown only this once.")

@@ -28,7 +28,7 @@ class AuditQuery:
         audit.authorise_reading(info.context.actor)
         request = await page_request(info, AUDIT_EVENTS, first, after)
         page = await audit.page(info.context.actor, card, request)
-        return await to_connection(info, page, lambda row: AuditEventType(event=row[0]))
+        return await to_connection(info, page, lambda row: AuditEventType.from_domain(row[0]))
 
     @strawberry.field(
         description="Re-hash a card's versions and its audit chain from storage; "
@@ -38,8 +38,4 @@ class AuditQuery:
         services = info.context.services
         result = await services.cards.verify(name)
         audit = await services.audit.check_chain(name)
-        return VerificationType(
-            result=result,
-            audit_events_checked=audit.events,
-            first_invalid_audit_event=audit.first_invalid_sequence,
-        )
+        return VerificationType.from_domain(result, audit.events, audit.first_invalid_sequence)

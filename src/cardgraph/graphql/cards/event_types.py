@@ -24,19 +24,15 @@ strawberry.enum(
 class EventGapType:
     """A gap in a live event feed."""
 
-    gap: strawberry.Private[event_models.FeedGap]
+    since: datetime | None = strawberry.field(
+        description="The last moment the feed is known complete; null: unknown."
+    )
+    until: datetime = strawberry.field(description="From this moment on no event is missing.")
+    reason: str = strawberry.field(description="Why events may have been lost.")
 
-    @strawberry.field(description="The last moment the feed is known complete; null: unknown.")
-    def since(self) -> datetime | None:
-        return self.gap.since
-
-    @strawberry.field(description="From this moment on no event is missing.")
-    def until(self) -> datetime:
-        return self.gap.until
-
-    @strawberry.field(description="Why events may have been lost.")
-    def reason(self) -> str:
-        return self.gap.reason
+    @classmethod
+    def from_domain(cls, gap: event_models.FeedGap) -> EventGapType:
+        return cls(since=gap.since, until=gap.until, reason=gap.reason)
 
 
 @strawberry.type(
@@ -46,8 +42,35 @@ class EventGapType:
 class CardEventType:
     """One card event."""
 
-    event: strawberry.Private[event_models.CardEvent]
-    missed: strawberry.Private[event_models.FeedGap | None] = None
+    kind: CardEventKind = strawberry.field(description="What happened.")
+    card_name: str = strawberry.field(
+        description="The card (RESYNC: the subscribed name, or empty)."
+    )
+    version: int = strawberry.field(description="The version concerned (RESYNC: 0).")
+    status: str = strawberry.field(description="The version's status after the event.")
+    at: datetime = strawberry.field(description="When it happened.")
+    actor: str = strawberry.field(description="Who caused it.")
+    job_id: str | None = strawberry.field(description="The job behind the event, if any.")
+    artifact_id: str | None = strawberry.field(description="The exported artifact (EXPORT_READY).")
+    gap: EventGapType | None = strawberry.field(
+        description="RESYNC only: the span in which events may have been lost; null otherwise."
+    )
+
+    @classmethod
+    def from_domain(
+        cls, event: event_models.CardEvent, missed: event_models.FeedGap | None = None
+    ) -> CardEventType:
+        return cls(
+            kind=event.kind,
+            card_name=event.card_name,
+            version=event.version,
+            status=event.status,
+            at=event.at,
+            actor=event.actor,
+            job_id=event.job_id,
+            artifact_id=event.artifact_id,
+            gap=EventGapType.from_domain(missed) if missed is not None else None,
+        )
 
     @classmethod
     def resync(cls, gap: event_models.FeedGap, name: str | None) -> CardEventType:
@@ -60,42 +83,4 @@ class CardEventType:
             at=gap.until,
             actor="cardgraph",
         )
-        return cls(event=event, missed=gap)
-
-    @strawberry.field(description="What happened.")
-    def kind(self) -> CardEventKind:
-        return self.event.kind
-
-    @strawberry.field(description="The card (RESYNC: the subscribed name, or empty).")
-    def card_name(self) -> str:
-        return self.event.card_name
-
-    @strawberry.field(description="The version concerned (RESYNC: 0).")
-    def version(self) -> int:
-        return self.event.version
-
-    @strawberry.field(description="The version's status after the event.")
-    def status(self) -> str:
-        return self.event.status
-
-    @strawberry.field(description="When it happened.")
-    def at(self) -> datetime:
-        return self.event.at
-
-    @strawberry.field(description="Who caused it.")
-    def actor(self) -> str:
-        return self.event.actor
-
-    @strawberry.field(description="The job behind the event, if any.")
-    def job_id(self) -> str | None:
-        return self.event.job_id
-
-    @strawberry.field(description="The exported artifact (EXPORT_READY).")
-    def artifact_id(self) -> str | None:
-        return self.event.artifact_id
-
-    @strawberry.field(
-        description="RESYNC only: the span in which events may have been lost; null otherwise."
-    )
-    def gap(self) -> EventGapType | None:
-        return EventGapType(gap=self.missed) if self.missed is not None else None
+        return cls.from_domain(event, gap)

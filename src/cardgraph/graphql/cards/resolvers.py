@@ -25,7 +25,7 @@ class CardQuery:
     @strawberry.field(description="A card by name; null if there is none.")
     async def card(self, info: Info, name: str) -> CardType | None:
         found = await info.context.services.cards.find_card(name)
-        return CardType(card=found) if found else None
+        return CardType.from_domain(found) if found else None
 
     @strawberry.field(description="Cards matching a filter, in a chosen order (≤ 100 a page).")
     async def cards(
@@ -40,7 +40,7 @@ class CardQuery:
         card_sort = (sort or CardSort()).to_domain()
         request = await page_request(info, cards.cursor_kind(card_sort), first, after)
         page = await cards.cards((filter or CardFilter()).to_domain(), card_sort, request)
-        return await to_connection(info, page, lambda c: CardType(card=c))
+        return await to_connection(info, page, CardType.from_domain)
 
 
 @strawberry.type
@@ -60,7 +60,7 @@ class CardMutation:
         )
         if input.autopopulate is not None:
             await start_autopopulation(info, input.name, input.autopopulate)
-        return CardVersionType(version=version)
+        return CardVersionType.from_domain(version)
 
     @strawberry.mutation(
         description="Change a card's content: a new DRAFT version, or the latest version "
@@ -77,7 +77,7 @@ class CardMutation:
             info.context.actor,
             expected_version=input.expected_version,
         )
-        return CardVersionType(version=version)
+        return CardVersionType.from_domain(version)
 
     @strawberry.mutation(
         description="Change the latest version's status in place. Needs editor; APPROVED "
@@ -91,7 +91,7 @@ class CardMutation:
         version = await info.context.services.cards.set_status(
             input.name, input.status, info.context.actor
         )
-        return CardVersionType(version=version)
+        return CardVersionType.from_domain(version)
 
     @strawberry.mutation(
         description="SageMaker UpdateModelCard: change content or status (not both)."
@@ -104,7 +104,7 @@ class CardMutation:
             status=input.status,
             expected_version=input.expected_version,
         )
-        return CardVersionType(version=version)
+        return CardVersionType.from_domain(version)
 
     @strawberry.mutation(description="Delete a card; its history is kept. Needs admin.")
     async def delete_card(self, info: Info, name: str) -> bool:

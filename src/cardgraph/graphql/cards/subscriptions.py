@@ -35,4 +35,4 @@ class CardEventSubscription:
                     continue
                 event = CardEvent.from_json(item)
                 if name is None or event.card_name == name:
-                    yield CardEventType(event=event)
+                    yield CardEventType.from_domain(event)

@@ -64,23 +64,12 @@ class StatusChange:
 
 @strawberry.type(name="CardVersion", description="An immutable version of a card's content.")
 class CardVersionType:
-    """A card version; its content never changes, its status may."""
+    """A card version; its content never changes, its status may. Scalars are plain fields
+    (read without a resolver call); content is decoded only when asked for."""
 
     version: strawberry.Private[models.CardVersion]
 
-    @strawberry.field(description="Version number, from 1.")
-    def number(self) -> int:
-        return self.version.number
-
-    @strawberry.field(description="Status of this version.")
-    def status(self) -> CardStatus:
-        return self.version.status
-
-    @strawberry.field(
-        description="The content as typed sections (COST_LIMIT when it holds more values than "
-        "the server sends typed; read `contentJson` then)."
-    )
-    def content(self, info: Info) -> CardContent:
+    def _content(self, info: Info) -> CardContent:
         # Each value of typed content is completed one by one (~7 µs): the largest content
         # would hold the event loop for a third of a second.
         limit = info.context.services.settings.graphql_max_typed_values
@@ -91,38 +80,47 @@ class CardVersionType:
             record_id = f"{self.version.card_id}:{self.version.number}"
             raise damaged("card version", record_id, "content value", str(error)) from None
 
-    @strawberry.field(description="The content as SageMaker's snake_case model card JSON.")
-    def content_json(self) -> JSON:
+    def _content_json(self) -> JSON:
         # The stored canonical JSON, sent as it is: parsing 100,000 characters of numbers
         # only to encode them again held the event loop ~20 ms a version.
         return cast("JSON", RawJson(self.version.content_json))
 
-    @strawberry.field(description="SHA-256 of the canonical content JSON.")
-    def content_sha256(self) -> str:
-        return self.version.content_sha256
-
-    @strawberry.field(
+    number: int = strawberry.field(description="Version number, from 1.")
+    status: CardStatus = strawberry.field(description="Status of this version.")
+    content: CardContent = strawberry.field(
+        resolver=_content,
+        description="The content as typed sections (COST_LIMIT when it holds more values than "
+        "the server sends typed; read `contentJson` then).",
+    )
+    content_json: JSON = strawberry.field(
+        resolver=_content_json,
+        description="The content as SageMaker's snake_case model card JSON.",
+    )
+    content_sha256: str = strawberry.field(description="SHA-256 of the canonical content JSON.")
+    chain_sha256: str = strawberry.field(
         description="Chain hash: SHA-256(previous version's chain hash ‖ contentSha256); "
         "the latest version's chain hash summarises the whole history."
     )
-    def chain_sha256(self) -> str:
-        return self.version.chain_sha256
+    previous_sha256: str | None = strawberry.field(
+        description="Chain hash of the previous version; null for version 1."
+    )
+    created_at: datetime = strawberry.field(description="When this version was created.")
+    created_by: str = strawberry.field(description="Who created this version.")
+    source: VersionSource = strawberry.field(description="What produced this version's content.")
 
-    @strawberry.field(description="Chain hash of the previous version; null for version 1.")
-    def previous_sha256(self) -> str | None:
-        return self.version.previous_chain_sha256
-
-    @strawberry.field(description="When this version was created.")
-    def created_at(self) -> datetime:
-        return self.version.created_at
-
-    @strawberry.field(description="Who created this version.")
-    def created_by(self) -> str:
-        return self.version.created_by
-
-    @strawberry.field(description="What produced this version's content.")
-    def source(self) -> VersionSource:
-        return self.version.source
+    @classmethod
+    def from_domain(cls, version: models.CardVersion) -> CardVersionType:
+        return cls(
+            version=version,
+            number=version.number,
+            status=version.status,
+            content_sha256=version.content_sha256,
+            chain_sha256=version.chain_sha256,
+            previous_sha256=version.previous_chain_sha256,
+            created_at=version.created_at,
+            created_by=version.created_by,
+            source=version.source,
+        )
 
     @strawberry.field(description="Every status change of this version, oldest first.")
     def status_history(self) -> list[StatusChange]:
@@ -143,20 +141,7 @@ class CardType:
 
     card: strawberry.Private[models.Card]
 
-    @strawberry.field(description="Unique card name (SageMaker rules).")
-    def name(self) -> str:
-        return self.card.name
-
-    @strawberry.field(description="ARN-like identifier of the card.")
-    def arn(self) -> str:
-        return self.card.arn
-
-    @strawberry.field(description="Status of the latest version.")
-    def status(self) -> CardStatus:
-        return self.card.status
-
-    @strawberry.field(description="Risk rating of the latest version, if set.")
-    def risk_rating(self) -> RiskRating | None:
+    def _risk_rating(self) -> RiskRating | None:
         if not self.card.risk_rating:
             return None
         return stored_enum(
@@ -167,33 +152,46 @@ class CardType:
             field="risk rating",
         )
 
-    @strawberry.field(description="When the card was created.")
-    def created_at(self) -> datetime:
-        return self.card.created_at
+    name: str = strawberry.field(description="Unique card name (SageMaker rules).")
+    arn: str = strawberry.field(description="ARN-like identifier of the card.")
+    status: CardStatus = strawberry.field(description="Status of the latest version.")
+    # A resolver: a stored rating no enum member knows is reported on this field alone.
+    risk_rating: RiskRating | None = strawberry.field(
+        resolver=_risk_rating, description="Risk rating of the latest version, if set."
+    )
+    created_at: datetime = strawberry.field(description="When the card was created.")
+    kms_key_id: str | None = strawberry.field(
+        description="KMS key encrypting the card's exports in S3, if any."
+    )
+    created_by: str = strawberry.field(description="Who created the card.")
+    updated_at: datetime = strawberry.field(
+        description="When the card last changed (content or status)."
+    )
 
-    @strawberry.field(description="KMS key encrypting the card's exports in S3, if any.")
-    def kms_key_id(self) -> str | None:
-        return self.card.kms_key_id
-
-    @strawberry.field(description="Who created the card.")
-    def created_by(self) -> str:
-        return self.card.created_by
-
-    @strawberry.field(description="When the card last changed (content or status).")
-    def updated_at(self) -> datetime:
-        return self.card.updated_at
+    @classmethod
+    def from_domain(cls, card: models.Card) -> CardType:
+        return cls(
+            card=card,
+            name=card.name,
+            arn=card.arn,
+            status=card.status,
+            created_at=card.created_at,
+            kms_key_id=card.kms_key_id,
+            created_by=card.created_by,
+            updated_at=card.updated_at,
+        )
 
     @strawberry.field(description="The latest version.")
     async def latest_version(self, info: Info) -> CardVersionType:
         cached = info.context.services.cards.cached_latest_version(self.card)
         if cached is not None:  # the common case skips the loader's scheduling
-            return CardVersionType(version=cached)
-        return CardVersionType(version=await info.context.latest_versions.load(self.card))
+            return CardVersionType.from_domain(cached)
+        return CardVersionType.from_domain(await info.context.latest_versions.load(self.card))
 
     @strawberry.field(description="One version by number; null if it does not exist.")
     async def version(self, info: Info, number: int) -> CardVersionType | None:
         found = await info.context.services.cards.version(self.card, number)
-        return CardVersionType(version=found) if found else None
+        return CardVersionType.from_domain(found) if found else None
 
     @strawberry.field(
         description="Jobs about this card (exports, metrics, autopopulation), newest first."
@@ -205,7 +203,7 @@ class CardType:
         page = await info.context.services.jobs.list_jobs(
             JobFilter(card_name=self.card.name), request
         )
-        return await to_connection(info, page, lambda j: JobType(job=j))
+        return await to_connection(info, page, JobType.from_domain)
 
     @strawberry.field(description="The model package version this card documents, if linked.")
     async def model_package(
@@ -214,7 +212,7 @@ class CardType:
         from cardgraph.graphql.packages.types import ModelPackageType
 
         found = await info.context.services.packages.of_card(self.card.id)
-        return ModelPackageType(package=found) if found else None
+        return ModelPackageType.from_domain(found) if found else None
 
     @strawberry.field(description="All versions, oldest first.")
     async def versions(
@@ -222,4 +220,4 @@ class CardType:
     ) -> Connection[CardVersionType]:
         request = await page_request(info, VERSIONS, first, after)
         page = await info.context.services.cards.versions(self.card, request)
-        return await to_connection(info, page, lambda v: CardVersionType(version=v))
+        return await to_connection(info, page, CardVersionType.from_domain)

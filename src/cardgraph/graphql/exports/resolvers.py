@@ -34,7 +34,7 @@ class ExportMutation:
         job = await services.jobs.start(
             JobKind.EXPORT_CARD_PDF, job_input, info.context.actor, card_name=card.name
         )
-        return JobType(job=job)
+        return JobType.from_domain(job)
 
     @strawberry.mutation(
         description="Export the latest version of every matching card into one zip with a "
@@ -54,4 +54,4 @@ class ExportMutation:
         job = await info.context.services.jobs.start(
             JobKind.EXPORT_CARDS, job_input, info.context.actor
         )
-        return JobType(job=job)
+        return JobType.from_domain(job)

@@ -53,7 +53,7 @@ async def start_autopopulation(info: Info, name: str, sources: AutopopulateSourc
     job = await services.jobs.start(
         JobKind.AUTOPOPULATE, job_input, info.context.actor, card_name=card.name
     )
-    return JobType(job=job)
+    return JobType.from_domain(job)
 
 
 @strawberry.type

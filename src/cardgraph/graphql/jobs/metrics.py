@@ -85,7 +85,7 @@ class MetricsMutation:
             info.context.actor,
             card_name=card.name,
         )
-        return JobType(job=job)
+        return JobType.from_domain(job)
 
     @strawberry.mutation(
         description="Like ingestMetrics, for a file uploaded with the request (models outside "
@@ -110,4 +110,4 @@ class MetricsMutation:
             actor,
             card_name=card.name,
         )
-        return JobType(job=job)
+        return JobType.from_domain(job)

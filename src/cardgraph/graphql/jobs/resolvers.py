@@ -17,7 +17,7 @@ class JobQuery:
     @strawberry.field(description="A job by id; null if there is none.")
     async def job(self, info: Info, id: strawberry.ID) -> JobType | None:
         found = await info.context.services.jobs.get(str(id))
-        return JobType(job=found) if found else None
+        return JobType.from_domain(found) if found else None
 
     @strawberry.field(description="Jobs, newest first.")
     async def jobs(
@@ -31,7 +31,7 @@ class JobQuery:
         page = await info.context.services.jobs.list_jobs(
             (filter or JobFilter()).to_domain(), request
         )
-        return await to_connection(info, page, lambda j: JobType(job=j))
+        return await to_connection(info, page, JobType.from_domain)
 
 
 @strawberry.type
@@ -40,4 +40,6 @@ class JobMutation:
 
     @strawberry.mutation(description="Cancel a queued or running job. Needs editor.")
     async def cancel_job(self, info: Info, id: strawberry.ID) -> JobType:
-        return JobType(job=await info.context.services.jobs.cancel(str(id), info.context.actor))
+        return JobType.from_domain(
+            await info.context.services.jobs.cancel(str(id), info.context.actor)
+        )

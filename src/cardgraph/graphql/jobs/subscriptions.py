@@ -36,7 +36,7 @@ class JobSubscription:
             job = await jobs.get(str(id))
             if job is None:
                 raise NotFoundError(f"no job with id {id!r}")
-            yield JobType(job=job)
+            yield JobType.from_domain(job)
             revision = job.revision
             while not job.state.terminal:
                 try:
@@ -51,4 +51,4 @@ class JobSubscription:
                     job = stored
                 if job.revision > revision:
                     revision = job.revision
-                    yield JobType(job=job)
+                    yield JobType.from_domain(job)

@@ -29,79 +29,63 @@ class JobError:
 
 @strawberry.type(name="Job", description="Slow work done by a worker, with live progress.")
 class JobType:
-    """A job and its current state."""
+    """A job and its current state; only its input needs a resolver (who may see it)."""
 
     job: strawberry.Private[models.Job]
 
-    @strawberry.field(description="Job id.")
-    def id(self) -> strawberry.ID:
-        return strawberry.ID(self.job.id)
-
-    @strawberry.field(description="What the job does.")
-    def kind(self) -> JobKind:
-        return self.job.kind
-
-    @strawberry.field(description="Where the job is in its life cycle.")
-    def state(self) -> JobState:
-        return self.job.state
-
-    @strawberry.field(description="Progress from 0 to 1.")
-    def progress(self) -> float:
-        return self.job.progress
-
-    @strawberry.field(description="What the job is doing now.")
-    def message(self) -> str:
-        return self.job.message
-
-    @strawberry.field(
-        description="The job's input, as given; null unless you requested the job or are an "
-        "approver or admin (inputs name S3 paths and uploaded files)."
-    )
-    def input(self, info: Info) -> JSON | None:
+    def _input(self, info: Info) -> JSON | None:
         if not self.job.input_visible_to(info.context.actor):
             return None
         return cast("JSON", self.job.input)
 
-    @strawberry.field(description="The result of a SUCCEEDED job (artifact, download URL, …).")
-    def result(self) -> JSON | None:
-        return cast("JSON", self.job.result)
+    id: strawberry.ID = strawberry.field(description="Job id.")
+    kind: JobKind = strawberry.field(description="What the job does.")
+    state: JobState = strawberry.field(description="Where the job is in its life cycle.")
+    progress: float = strawberry.field(description="Progress from 0 to 1.")
+    message: str = strawberry.field(description="What the job is doing now.")
+    input: JSON | None = strawberry.field(
+        resolver=_input,
+        description="The job's input, as given; null unless you requested the job or are an "
+        "approver or admin (inputs name S3 paths and uploaded files).",
+    )
+    result: JSON | None = strawberry.field(
+        description="The result of a SUCCEEDED job (artifact, download URL, …)."
+    )
+    error: JobError | None = strawberry.field(description="Why the job FAILED.")
+    card_name: str | None = strawberry.field(description="The card the job concerns, if one.")
+    requested_by: str = strawberry.field(description="Who started the job.")
+    attempts: int = strawberry.field(description="How many times a worker started the job.")
+    revision: int = strawberry.field(description="Grows with every change of the job.")
+    created_at: datetime = strawberry.field(description="When the job was created.")
+    updated_at: datetime = strawberry.field(description="When the job last changed.")
+    started_at: datetime | None = strawberry.field(
+        description="When a worker last started the job."
+    )
+    finished_at: datetime | None = strawberry.field(
+        description="When the job reached its final state."
+    )
 
-    @strawberry.field(description="Why the job FAILED.")
-    def error(self) -> JobError | None:
-        error = self.job.error
-        return JobError(code=error.code, message=error.message) if error else None
-
-    @strawberry.field(description="The card the job concerns, if one.")
-    def card_name(self) -> str | None:
-        return self.job.card_name
-
-    @strawberry.field(description="Who started the job.")
-    def requested_by(self) -> str:
-        return self.job.requested_by
-
-    @strawberry.field(description="How many times a worker started the job.")
-    def attempts(self) -> int:
-        return self.job.attempts
-
-    @strawberry.field(description="Grows with every change of the job.")
-    def revision(self) -> int:
-        return self.job.revision
-
-    @strawberry.field(description="When the job was created.")
-    def created_at(self) -> datetime:
-        return self.job.created_at
-
-    @strawberry.field(description="When the job last changed.")
-    def updated_at(self) -> datetime:
-        return self.job.updated_at
-
-    @strawberry.field(description="When a worker last started the job.")
-    def started_at(self) -> datetime | None:
-        return self.job.started_at
-
-    @strawberry.field(description="When the job reached its final state.")
-    def finished_at(self) -> datetime | None:
-        return self.job.finished_at
+    @classmethod
+    def from_domain(cls, job: models.Job) -> JobType:
+        error = job.error
+        return cls(
+            job=job,
+            id=strawberry.ID(job.id),
+            kind=job.kind,
+            state=job.state,
+            progress=job.progress,
+            message=job.message,
+            result=cast("JSON", job.result),
+            error=JobError(code=error.code, message=error.message) if error else None,
+            card_name=job.card_name,
+            requested_by=job.requested_by,
+            attempts=job.attempts,
+            revision=job.revision,
+            created_at=job.created_at,
+            updated_at=job.updated_at,
+            started_at=job.started_at,
+            finished_at=job.finished_at,
+        )
 
 
 @strawberry.input(description="Conditions on listed jobs.")

@@ -20,7 +20,7 @@ class PackageQuery:
     @strawberry.field(description="A mirrored model package version by ARN.")
     async def model_package(self, info: Info, arn: str) -> ModelPackageType | None:
         found = await info.context.services.packages.get(arn)
-        return ModelPackageType(package=found) if found else None
+        return ModelPackageType.from_domain(found) if found else None
 
     @strawberry.field(description="Mirrored model package versions, of one group or all.")
     async def model_packages(
@@ -32,7 +32,7 @@ class PackageQuery:
     ) -> Connection[ModelPackageType]:
         request = await page_request(info, PACKAGES, first, after)
         page = await info.context.services.packages.page(group_name, request)
-        return await to_connection(info, page, lambda p: ModelPackageType(package=p))
+        return await to_connection(info, page, ModelPackageType.from_domain)
 
 
 @strawberry.type
@@ -48,7 +48,7 @@ class PackageMutation:
         card = await info.context.services.packages.link(
             name, model_package_arn, info.context.actor
         )
-        return CardType(card=card)
+        return CardType.from_domain(card)
 
     @strawberry.mutation(
         description="Read a package group (or every known group) from the registry in a "
@@ -58,4 +58,4 @@ class PackageMutation:
         job = await info.context.services.jobs.start(
             JobKind.SYNC_MODEL_PACKAGES, {"groupName": group_name}, info.context.actor
         )
-        return JobType(job=job)
+        return JobType.from_domain(job)

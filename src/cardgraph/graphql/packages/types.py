@@ -22,30 +22,26 @@ class ModelPackageType:
     """A mirrored package and its card."""
 
     package: strawberry.Private[models.ModelPackage]
+    arn: str = strawberry.field(description="Model package version ARN.")
+    group_name: str | None = strawberry.field(description="Model package group.")
+    version: int | None = strawberry.field(description="Version within the group.")
+    approval_status: str | None = strawberry.field(description="Approval status in the registry.")
+    details: JSON = strawberry.field(description="The package as `model_package_details` content.")
+    synced_at: datetime = strawberry.field(
+        description="When cardgraph last read the package from the registry."
+    )
 
-    @strawberry.field(description="Model package version ARN.")
-    def arn(self) -> str:
-        return self.package.arn
-
-    @strawberry.field(description="Model package group.")
-    def group_name(self) -> str | None:
-        return self.package.group_name
-
-    @strawberry.field(description="Version within the group.")
-    def version(self) -> int | None:
-        return self.package.version
-
-    @strawberry.field(description="Approval status in the registry.")
-    def approval_status(self) -> str | None:
-        return self.package.approval_status
-
-    @strawberry.field(description="The package as `model_package_details` content.")
-    def details(self) -> JSON:
-        return cast("JSON", self.package.details)
-
-    @strawberry.field(description="When cardgraph last read the package from the registry.")
-    def synced_at(self) -> datetime:
-        return self.package.synced_at
+    @classmethod
+    def from_domain(cls, package: models.ModelPackage) -> ModelPackageType:
+        return cls(
+            package=package,
+            arn=package.arn,
+            group_name=package.group_name,
+            version=package.version,
+            approval_status=package.approval_status,
+            details=cast("JSON", package.details),
+            synced_at=package.synced_at,
+        )
 
     @strawberry.field(description="The card documenting this package version, if any.")
     async def card(
@@ -56,4 +52,4 @@ class ModelPackageType:
         if self.package.card_name is None:
             return None
         found = await info.context.services.cards.find_card(self.package.card_name)
-        return CardType(card=found) if found else None
+        return CardType.from_domain(found) if found else None
