@@ -72,7 +72,7 @@ lock:
 	$(LOCK) --extra embedded -c requirements-dev.lock -o requirements-run.lock
 
 # The benchmarks; the other modules of bench/ are their parts. table.py prints them as one.
-BENCHMARKS := bench/http_load.py bench/pdf_render.py bench/batch_export.py bench/subscription_fanout.py bench/revocation_latency.py bench/event_loop_hold.py bench/cold_list.py bench/list_fields.py
+BENCHMARKS := bench/http_load.py bench/pdf_render.py bench/batch_export.py bench/subscription_fanout.py bench/revocation_latency.py bench/event_loop_hold.py bench/cold_list.py bench/list_fields.py bench/history.py
 
 bench: $(STAMP)
 	@for script in $(BENCHMARKS); do echo "== $$script"; $(BIN)/python $$script || exit 1; done

@@ -57,9 +57,14 @@ async def create_cards(
 
 
 async def grow_history(
-    services: Services, repository: CardRepository, name: str, total: int
+    services: Services,
+    repository: CardRepository,
+    name: str,
+    total: int,
+    content_of: Callable[[int], dict[str, Any]] | None = None,
 ) -> None:
-    """Give a card `total` versions, inserting the missing ones in bulk with valid chains."""
+    """Give a card `total` versions, inserting the missing ones in bulk with valid chains
+    (version N's content is `content_of(N)`, by default a one-field overview)."""
     card = await services.cards.require_card(name)
     latest = await services.cards.latest_version(card)
     previous, now = latest.chain_sha256, utc_now_ms()
@@ -70,7 +75,9 @@ async def grow_history(
             card.id,
             name,
             number,
-            canonical_json({"model_overview": {"model_version": number}}),
+            canonical_json(
+                content_of(number) if content_of else {"model_overview": {"model_version": number}}
+            ),
             CardStatus.DRAFT,
             previous,
             SEEDER,

@@ -19,6 +19,7 @@ ORDER = (
     "event_loop_hold",
     "cold_list",
     "list_fields",
+    "history",
 )
 
 

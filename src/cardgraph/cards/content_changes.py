@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from cardgraph.audit.models import AuditEvent, audit_event
+from cardgraph.cards.field_diff import changed_sections
 from cardgraph.cards.models import CardStatus, CardVersion, StatusChange, VersionSource
 from cardgraph.cards.write_queue import Pending
 from cardgraph.errors import ArchivedError, ConflictError
@@ -19,7 +20,8 @@ from cardgraph.principals import Principal
 class ContentChange:
     """One request for new content, validated, waiting for its card's next write."""
 
-    # Canonical JSON of the validated content, and its hash: computed once per request.
+    # The validated content, its canonical JSON and their hash: computed once per request.
+    content: dict[str, Any]
     content_json: str
     content_sha256: str
     actor: Principal
@@ -38,6 +40,8 @@ class ContentOutcome:
     result: CardVersion | Exception
     created: bool = False
     event: AuditEvent | None = None
+    # The top-level sections a new version changed (its VERSION_CREATED event names them).
+    sections: tuple[str, ...] = ()
 
     @property
     def version(self) -> CardVersion:
@@ -127,7 +131,9 @@ def plan_content(
         after=change.content_sha256,
         details=details,
     )
-    return ContentOutcome(pending, version, created=not unchanged, event=event)
+    # Sorted, as the sections of the stored (canonical) JSON are.
+    sections = () if unchanged else tuple(sorted(changed_sections(latest.content, change.content)))
+    return ContentOutcome(pending, version, created=not unchanged, event=event, sections=sections)
 
 
 def split_at_refused_insert(

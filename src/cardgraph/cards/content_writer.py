@@ -180,7 +180,9 @@ class ContentWriter:
         """Announce the new versions and answer the callers."""
         await self._events.cards_changed(
             [
-                card_event(CardEventKind.VERSION_CREATED, o.version, o.pending.request.job_id)
+                card_event(
+                    CardEventKind.VERSION_CREATED, o.version, o.pending.request.job_id, o.sections
+                )
                 for o in done
                 if o.created
             ]
@@ -202,14 +204,24 @@ class ContentWriter:
         )
 
     async def announce(
-        self, kind: CardEventKind, version: CardVersion, job_id: str | None = None
+        self,
+        kind: CardEventKind,
+        version: CardVersion,
+        job_id: str | None = None,
+        sections: tuple[str, ...] | None = None,
     ) -> None:
         """Publish a card event about `version`."""
-        await self._events.card_changed(card_event(kind, version, job_id))
+        await self._events.card_changed(card_event(kind, version, job_id, sections))
 
 
-def card_event(kind: CardEventKind, version: CardVersion, job_id: str | None) -> CardEvent:
-    """The card event for `version`, stamped by its last status change or its creation."""
+def card_event(
+    kind: CardEventKind,
+    version: CardVersion,
+    job_id: str | None,
+    sections: tuple[str, ...] | None = None,
+) -> CardEvent:
+    """The card event for `version`, stamped by its last status change or its creation;
+    `sections` names what a new version changed."""
     last = version.status_history[-1] if version.status_history else None
     return CardEvent(
         kind=kind,
@@ -219,4 +231,5 @@ def card_event(kind: CardEventKind, version: CardVersion, job_id: str | None) ->
         at=last.changed_at if last else version.created_at,
         actor=last.changed_by if last else version.created_by,
         job_id=job_id,
+        sections=sections,
     )

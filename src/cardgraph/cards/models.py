@@ -109,6 +109,10 @@ class StatusChange:
     changed_at: datetime
 
 
+# A version named without its card document: (card id, card name, version number).
+VersionKey = tuple[str, str, int]
+
+
 @dataclass(frozen=True)
 class CardVersion:
     """An immutable version of a card's content; only its status changes, in place."""

@@ -21,6 +21,7 @@ from cardgraph.cards.models import (
     CardStatus,
     CardVersion,
     StatusChange,
+    VersionKey,
     VersionSource,
 )
 from cardgraph.storage.mongo import CARD_VERSIONS, CARDS, Document, insert_in_order
@@ -128,11 +129,15 @@ class CardRepository:
 
     async def get_versions(self, wanted: list[tuple[Card, int]]) -> list[CardVersion | None]:
         """Several versions by (card, number) in one query, in the order asked."""
-        ids = [_version_id(card.id, number) for card, number in wanted]
+        return await self.versions_by_key([(card.id, card.name, number) for card, number in wanted])
+
+    async def versions_by_key(self, wanted: list[VersionKey]) -> list[CardVersion | None]:
+        """Several versions by (card id, card name, number) in one query, in the order asked."""
+        ids = [_version_id(card_id, number) for card_id, _, number in wanted]
         found = {doc["_id"]: doc async for doc in self._versions.find({"_id": {"$in": ids}})}
         return [
-            _version(found[version_id], card.name) if version_id in found else None
-            for version_id, (card, _) in zip(ids, wanted, strict=True)
+            _version(found[version_id], name) if version_id in found else None
+            for version_id, (_, name, _) in zip(ids, wanted, strict=True)
         ]
 
     async def version_of_job(self, card: Card, job_id: str) -> CardVersion | None:

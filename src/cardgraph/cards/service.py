@@ -16,6 +16,7 @@ from cardgraph.cards.content import model_package_group_of, risk_rating_of
 from cardgraph.cards.content_changes import ContentChange, new_version
 from cardgraph.cards.content_check import checked_content
 from cardgraph.cards.content_writer import MAX_WRITE_ATTEMPTS, ContentWriter
+from cardgraph.cards.field_diff import VersionDiff
 from cardgraph.cards.models import (
     Card,
     CardFilter,
@@ -124,7 +125,9 @@ class CardService:
             after=version.content_sha256,
             details={"status": status.value, "source": source.value},
         )
-        await self._writer.announce(CardEventKind.VERSION_CREATED, version)
+        await self._writer.announce(
+            CardEventKind.VERSION_CREATED, version, sections=tuple(sorted(normalised))
+        )
         return version
 
     async def update_content(
@@ -138,8 +141,9 @@ class CardService:
     ) -> CardVersion:
         """Make version N+1 with new content (DRAFT); identical content returns version N."""
         actor.require(Role.EDITOR, "changing card content")
-        _, content_json = await checked_content(content)
+        normalised, content_json = await checked_content(content)
         change = ContentChange(
+            content=normalised,
             content_json=content_json,
             content_sha256=sha256_hex(content_json),
             actor=actor,
@@ -263,6 +267,10 @@ class CardService:
     async def version(self, card: Card, number: int) -> CardVersion | None:
         """One version of the card, if it exists (cached per card revision)."""
         return await self.reads.version(card, number)
+
+    async def version_diff(self, name: str, from_number: int, to_number: int) -> VersionDiff:
+        """Every field that changed from version `from_number` to `to_number` (either order)."""
+        return await self.reads.version_diff(await self.require_card(name), from_number, to_number)
 
     async def versions(
         self, card: Card, request: PageRequest[tuple[int]]

@@ -44,6 +44,8 @@ class CardEvent:
     actor: str
     job_id: str | None = None
     artifact_id: str | None = None
+    # VERSION_CREATED: the top-level content sections the version changed.
+    sections: tuple[str, ...] | None = None
     # The publishing process (see `Freshness.origin`); not part of the public event.
     origin: str | None = None
 
@@ -58,6 +60,7 @@ class CardEvent:
             "actor": self.actor,
             "job_id": self.job_id,
             "artifact_id": self.artifact_id,
+            "sections": list(self.sections) if self.sections is not None else None,
             "origin": self.origin,
         }
         return json.dumps(data, separators=(",", ":"))
@@ -75,5 +78,6 @@ class CardEvent:
             actor=data["actor"],
             job_id=data.get("job_id"),
             artifact_id=data.get("artifact_id"),
+            sections=tuple(sections) if (sections := data.get("sections")) is not None else None,
             origin=data.get("origin"),
         )

@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.websockets import WebSocket
 from strawberry.dataloader import DataLoader
 
-from cardgraph.cards.models import Card, CardVersion
+from cardgraph.cards.models import Card, CardVersion, VersionKey
 from cardgraph.errors import UnauthenticatedError
 from cardgraph.events.hub import EventHub
 from cardgraph.graphql.sockets import SocketSession
@@ -38,6 +38,12 @@ class Context:
             load_fn=self.services.cards.latest_versions,
             cache_key_fn=lambda card: (card.id, card.latest_version, card.revision),
         )
+
+    @cached_property
+    def versions_by_key(self) -> DataLoader[VersionKey, CardVersion | None]:
+        """Batches the version reads of one request by (card id, name, number): a page of
+        versions asking for their diffs reads the versions before them in one query."""
+        return DataLoader(load_fn=self.services.cards.reads.versions_by_key)
 
     @property
     def actor(self) -> Principal:

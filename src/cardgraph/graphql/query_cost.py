@@ -49,7 +49,13 @@ LIST_SIZE_ESTIMATE = 3
 # A version's content is one stored document of up to 100,000 characters: reading it costs
 # more than a field, though little CPU (contentJson is sent as stored; typed content draws on
 # its own per-operation budget of values), and the response cap bounds the bytes.
-DOCUMENT_FIELDS = {("CardVersion", "contentJson"): 10, ("CardVersion", "content"): 10}
+DOCUMENT_FIELDS = {
+    ("CardVersion", "contentJson"): 10,
+    ("CardVersion", "content"): 10,
+    # A diff reads two versions' content and walks both (about 1 ms for 30 KB).
+    ("CardVersion", "diff"): 20,
+    ("Query", "versionDiff"): 20,
+}
 # Introspection is answered from memory at about half the cost of a data field, and the mean
 # list lengths overestimate what it resolves about fourfold (most `ofType`s are null).
 INTROSPECTION_FIELD_COST = 0.125

@@ -52,6 +52,11 @@ class CardEventType:
     actor: str = strawberry.field(description="Who caused it.")
     job_id: str | None = strawberry.field(description="The job behind the event, if any.")
     artifact_id: str | None = strawberry.field(description="The exported artifact (EXPORT_READY).")
+    sections: list[str] | None = strawberry.field(
+        description="VERSION_CREATED: the top-level content sections the new version changed "
+        "(version 1: every section it has), in the order of the stored JSON (sorted); null "
+        "for other kinds."
+    )
     gap: EventGapType | None = strawberry.field(
         description="RESYNC only: the span in which events may have been lost; null otherwise."
     )
@@ -69,6 +74,7 @@ class CardEventType:
             actor=event.actor,
             job_id=event.job_id,
             artifact_id=event.artifact_id,
+            sections=list(event.sections) if event.sections is not None else None,
             gap=EventGapType.from_domain(missed) if missed is not None else None,
         )
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
+from cardgraph.graphql.cards.diff_types import VersionDiffType
 from cardgraph.graphql.cards.inputs import (
     CardFilter,
     CardSort,
@@ -41,6 +44,20 @@ class CardQuery:
         request = await page_request(info, cards.cursor_kind(card_sort), first, after)
         page = await cards.cards((filter or CardFilter()).to_domain(), card_sort, request)
         return await to_connection(info, page, CardType.from_domain)
+
+    @strawberry.field(
+        description="Every field that changed from one version of a card to another (either "
+        "order): JSONPaths with the values before and after."
+    )
+    async def version_diff(
+        self,
+        info: Info,
+        name: str,
+        from_: Annotated[int, strawberry.argument(name="from", description="Version from.")],
+        to: Annotated[int, strawberry.argument(description="Version to.")],
+    ) -> VersionDiffType:
+        diff = await info.context.services.cards.version_diff(name, from_, to)
+        return VersionDiffType.from_domain(diff)
 
 
 @strawberry.type

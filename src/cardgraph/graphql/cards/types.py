@@ -11,8 +11,10 @@ from strawberry.scalars import JSON
 
 from cardgraph.cards import models
 from cardgraph.cards.models import CardStatus, VersionSource
+from cardgraph.errors import DataIntegrityError
 from cardgraph.graphql.cards.content_mapping import content_to_output
 from cardgraph.graphql.cards.content_types import CardContent, RiskRating
+from cardgraph.graphql.cards.diff_types import VersionDiffType
 from cardgraph.graphql.context import Info
 from cardgraph.graphql.jobs.types import JobType
 from cardgraph.graphql.limits import check_typed_content
@@ -134,6 +136,25 @@ class CardVersionType:
             for c in self.version.status_history
         ]
 
+    @strawberry.field(
+        description="What changed from the previous version's content; null for version 1."
+    )
+    async def diff(self, info: Info) -> VersionDiffType | None:
+        version = self.version
+        if version.number == 1:
+            return None
+        # A page of versions primes the loader: only its first version's predecessor is read.
+        key = (version.card_id, version.card_name, version.number - 1)
+        previous = await info.context.versions_by_key.load(key)
+        if previous is None:
+            raise DataIntegrityError(
+                f"version {version.number - 1} of card {version.card_name!r} is missing; "
+                "the history needs repair"
+            )
+        return VersionDiffType.from_domain(
+            await info.context.services.cards.reads.diff(previous, version)
+        )
+
 
 @strawberry.type(name="Card", description="A model card: a name and its versions.")
 class CardType:
@@ -220,4 +241,7 @@ class CardType:
     ) -> Connection[CardVersionType]:
         request = await page_request(info, VERSIONS, first, after)
         page = await info.context.services.cards.versions(self.card, request)
+        for version, _ in page.items:
+            key = (version.card_id, version.card_name, version.number)
+            info.context.versions_by_key.prime(key, version)
         return await to_connection(info, page, CardVersionType.from_domain)

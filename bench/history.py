@@ -1,0 +1,167 @@
+"""A card's history through the HTTP API: paging through the field diffs of a card with 1,000
+versions of ~40 KB content, `versionDiff` across the whole history, and `verifyCard`, on cards
+with 1,000 and 100,000 versions."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.seeding import SEEDER, grow_history, seeding
+from bench.stack import Row, api_process, report, stack, summary
+from cardgraph.cli import issue_api_key
+from cardgraph.principals import Role
+from cardgraph.settings import Settings
+
+SIZES = (1_000, 100_000)
+SAMPLES = 20
+PAGE = (
+    "query($n: String!, $after: String) { card(name: $n) { versions(first: 100, after: $after)"
+    " { edges { node { number diff { changes { path kind before after } } } } "
+    "pageInfo { hasNextPage endCursor } } } }"
+)
+WHOLE = (
+    "query($n: String!, $to: Int!) { versionDiff(name: $n, from: 1, to: $to) "
+    "{ sectionsChanged changes { path kind } } }"
+)
+VERIFY = "query($n: String!) { verifyCard(name: $n) { valid versionsChecked } }"
+
+
+def _rich(number: int) -> dict[str, Any]:
+    """~40 KB of content in which each version changes two metrics and one description."""
+    return {
+        "model_overview": {"model_description": f"release {number // 10}", "model_version": 1},
+        "evaluation_details": [
+            {
+                "name": f"evaluation-{job}",
+                "metric_groups": [
+                    {
+                        "name": f"group-{group}",
+                        "metric_data": [
+                            {
+                                "name": f"metric-{metric}",
+                                "type": "number",
+                                "value": (number if (job, group, metric) == (0, 0, 0) else 0)
+                                + metric / 100,
+                            }
+                            for metric in range(20)
+                        ],
+                    }
+                    for group in range(5)
+                ],
+            }
+            for job in range(4)
+        ],
+        "additional_information": {"custom_details": {f"k{i}": "v" * 90 for i in range(40)}},
+    }
+
+
+def _seed(settings: Settings, names: dict[int, str]) -> None:
+    async def run() -> None:
+        async with seeding(settings) as (services, repository):
+            for total, name in names.items():
+                content = _rich if total <= 1_000 else None
+                await services.cards.create_card(name, (content or _small)(1), SEEDER)
+                await grow_history(services, repository, name, total, content)
+
+    asyncio.run(run())
+
+
+def _small(number: int) -> dict[str, Any]:
+    return {"model_overview": {"model_version": number}}
+
+
+def _post(client: httpx.Client, query: str, variables: dict[str, Any]) -> dict[str, Any]:
+    response = client.post("/graphql", json={"query": query, "variables": variables})
+    response.raise_for_status()
+    body: dict[str, Any] = response.json()
+    if "errors" in body:
+        raise RuntimeError(body["errors"])
+    return body["data"]
+
+
+def _page_through(client: httpx.Client, name: str) -> tuple[float, list[float], int]:
+    """Total ms to read every version's diff 100 at a time, each page's ms, and changes seen."""
+    after, pages, changes = None, [], 0
+    started = time.perf_counter()
+    while True:
+        page_started = time.perf_counter()
+        versions = _post(client, PAGE, {"n": name, "after": after})["card"]["versions"]
+        pages.append((time.perf_counter() - page_started) * 1000)
+        changes += sum(
+            len(e["node"]["diff"]["changes"]) for e in versions["edges"] if e["node"]["diff"]
+        )
+        if not versions["pageInfo"]["hasNextPage"]:
+            return (time.perf_counter() - started) * 1000, pages, changes
+        after = versions["pageInfo"]["endCursor"]
+
+
+def _timed(
+    client: httpx.Client, query: str, variables: dict[str, Any], samples: int = SAMPLES
+) -> list[float]:
+    times = []
+    for _ in range(samples):
+        started = time.perf_counter()
+        _post(client, query, variables)
+        times.append((time.perf_counter() - started) * 1000)
+    return times
+
+
+def _verify(client: httpx.Client, name: str) -> str:
+    """The best of three verifications, or how the first one failed (and after how long)."""
+    times = []
+    for _ in range(3):
+        started = time.perf_counter()
+        try:
+            _post(client, VERIFY, {"n": name})
+        except RuntimeError as error:
+            elapsed = time.perf_counter() - started
+            code = error.args[0][0]["extensions"]["code"]
+            return f"fails: {code} after {elapsed:.1f} s"
+        times.append((time.perf_counter() - started) * 1000)
+    return f"{min(times):.0f} ms"
+
+
+def main() -> None:
+    rows = []
+    names = {total: f"history-{total}" for total in SIZES}
+    with stack() as running:
+        settings = running.settings
+        _, key = asyncio.run(issue_api_key(settings, "bench", Role.ADMIN, "bench"))
+        _seed(settings, names)
+        headers = {"Authorization": f"Bearer {key}"}
+        with (
+            api_process(settings),
+            httpx.Client(base_url=settings.base_url, headers=headers, timeout=600) as client,
+        ):
+            total_ms, pages, changes = _page_through(client, names[1_000])
+            page = summary(pages)
+            rows.append(
+                Row(
+                    "every diff of a 1,000-version card (~40 KB each), 100 a page",
+                    f"{total_ms:.0f} ms in all; a page p50 {page['p50']:.0f} ms, "
+                    f"p95 {page['p95']:.0f} ms",
+                    f"{changes:,} changes",
+                )
+            )
+            for total, name in names.items():
+                whole = summary(_timed(client, WHOLE, {"n": name, "to": total}))
+                rows.append(
+                    Row(
+                        f"versionDiff(from: 1, to: {total:,})",
+                        f"p50 {whole['p50']:.1f} ms, p95 {whole['p95']:.1f} ms",
+                    )
+                )
+                rows.append(Row(f"verifyCard of {total:,} versions", _verify(client, name)))
+    report("history", rows)
+
+
+if __name__ == "__main__":
+    main()
