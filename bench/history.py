@@ -1,5 +1,5 @@
 """A card's history through the HTTP API: paging through the field diffs of a card with 1,000
-versions of ~40 KB content, `versionDiff` across the whole history, and `verifyCard`, on cards
+versions of ~27 KB content, `versionDiff` across the whole history, and `verifyCard`, on cards
 with 1,000 and 100,000 versions."""
 
 from __future__ import annotations
@@ -35,7 +35,8 @@ VERIFY = "query($n: String!) { verifyCard(name: $n) { valid versionsChecked } }"
 
 
 def _rich(number: int) -> dict[str, Any]:
-    """~40 KB of content in which each version changes two metrics and one description."""
+    """~27 KB of content in which each version changes one metric (and every tenth, the
+    description)."""
     return {
         "model_overview": {"model_description": f"release {number // 10}", "model_version": 1},
         "evaluation_details": [
@@ -145,7 +146,7 @@ def main() -> None:
             page = summary(pages)
             rows.append(
                 Row(
-                    "every diff of a 1,000-version card (~40 KB each), 100 a page",
+                    "every diff of a 1,000-version card (~27 KB each), 100 a page",
                     f"{total_ms:.0f} ms in all; a page p50 {page['p50']:.0f} ms, "
                     f"p95 {page['p95']:.0f} ms",
                     f"{changes:,} changes",

@@ -283,3 +283,37 @@ def test_not_found(editor: GraphQLClient) -> None:
     error = editor.error(UPDATE_CONTENT, {"input": {"name": "no-such-card", "contentJson": {}}})
     assert error["extensions"]["code"] == "NOT_FOUND"
     assert editor.data('{ card(name: "no-such-card") { name } }') == {"card": None}
+
+
+VERSION_PAGE = """query($n: String!, $after: String) { card(name: $n) {
+  versions(first: 2, after: $after) { edges { node { number } } pageInfo { hasNextPage endCursor } }
+} }"""
+VERIFY = "query($n: String!) { verifyCard(name: $n) { valid firstInvalidVersion reason } }"
+
+
+def _numbers_by_page(client: GraphQLClient, name: str) -> list[list[int]]:
+    pages, after = [], None
+    while True:
+        versions = client.data(VERSION_PAGE, {"n": name, "after": after})["card"]["versions"]
+        pages.append([edge["node"]["number"] for edge in versions["edges"]])
+        if not versions["pageInfo"]["hasNextPage"]:
+            return pages
+        after = versions["pageInfo"]["endCursor"]
+
+
+def test_version_pages_are_ranges_and_a_gap_in_the_history_still_lists_the_rest(
+    editor: GraphQLClient, db: Any, card_name: str
+) -> None:
+    """Pages read a closed range of numbers; a missing version (damage) makes a page read the
+    open range instead, so nothing after the gap disappears, and verifyCard names it."""
+    create_card(editor, card_name, {"model_overview": {"model_version": 1}})
+    for number in range(2, 8):
+        update_content(editor, card_name, {"model_overview": {"model_version": number}})
+    assert _numbers_by_page(editor, card_name) == [[1, 2], [3, 4], [5, 6], [7]]
+    card_id = db.cards.find_one({"name": card_name, "deleted_at": None})["_id"]
+    gap = {"card_id": card_id, "number": {"$in": [3, 4]}}
+    assert db.card_versions.delete_many(gap).deleted_count == 2
+    # The range after 2 holds only version 5: without the open range, 6 and 7 would vanish.
+    assert _numbers_by_page(editor, card_name) == [[1, 2], [5, 6], [7]]
+    verified = editor.data(VERIFY, {"n": card_name})["verifyCard"]
+    assert verified == {"valid": False, "firstInvalidVersion": 3, "reason": "version 3 is missing"}
