@@ -26,6 +26,8 @@ PAGE = f"""query($n: String!, $first: Int, $after: String) {{ card(name: $n) {{
   versions(first: $first, after: $after) {{
     edges {{ node {{ number diff {{ fromVersion toVersion changes {{ {CHANGE} }} }} }} }}
     pageInfo {{ hasNextPage endCursor }} }} }} }}"""
+LATEST = f"""query($n: String!) {{ card(name: $n) {{ latestVersion {{
+  number diff {{ fromVersion toVersion changes {{ {CHANGE} }} }} }} }} }}"""
 EVENTS = "subscription($n: String) { cardEvents(name: $n) { kind version sections } }"
 
 
@@ -108,6 +110,8 @@ def test_a_page_of_versions_shows_each_diff_against_its_predecessor(
             break
         after = versions["versions"]["pageInfo"]["endCursor"]
     assert seen[1] is None
+    latest = reader.data(LATEST, {"n": card_name})["card"]["latestVersion"]
+    assert latest == {"number": 7, "diff": seen[7]}  # read alone, through the loader
     for number in range(2, 8):
         diff = seen[number]
         assert (diff["fromVersion"], diff["toVersion"]) == (number - 1, number)

@@ -52,8 +52,10 @@ def _bulk_operations(command: Any) -> str:
 async def services_with_log(settings: Settings) -> AsyncIterator[tuple[Services, CommandLog]]:
     """Services as the API wires them, on a client that logs commands, with a live hub."""
     log = CommandLog()
-    # The clients the API makes, with its timeouts: a stuck call fails instead of hanging.
-    mongo = create_async_client(settings, event_listeners=[log])
+    # The clients the API makes, so a stuck call fails instead of hanging; within a minute
+    # rather than the API's 5 s, so that seeding on a busy 2-core machine does not.
+    patient = settings.model_copy(update={"mongodb_operation_timeout_ms": 60_000})
+    mongo = create_async_client(patient, event_listeners=[log])
     redis = create_redis(settings)
     services = build_services(settings, mongo, redis)
     hub = EventHub(redis, services.freshness, settings.redis_timeout_s)

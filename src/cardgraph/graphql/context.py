@@ -34,16 +34,15 @@ class Context:
     @cached_property
     def latest_versions(self) -> DataLoader[Card, CardVersion]:
         """Batches the latest-version reads of one request (a list of cards: one query)."""
-        return DataLoader(
-            load_fn=self.services.cards.latest_versions,
-            cache_key_fn=lambda card: (card.id, card.latest_version, card.revision),
-        )
+        # No cache (the card service has a bounded one): a WebSocket connection keeps its
+        # context for every operation it sends, and a loader's cache never forgets.
+        return DataLoader(load_fn=self.services.cards.latest_versions, cache=False)
 
     @cached_property
     def versions_by_key(self) -> DataLoader[VersionKey, CardVersion | None]:
-        """Batches the version reads of one request by (card id, name, number): a page of
-        versions asking for their diffs reads the versions before them in one query."""
-        return DataLoader(load_fn=self.services.cards.reads.versions_by_key)
+        """Batches version reads by (card id, name, number): the predecessors that sibling
+        fields ask for at once (the latest versions of a listed page) come in one query."""
+        return DataLoader(load_fn=self.services.cards.reads.versions_by_key, cache=False)
 
     @property
     def actor(self) -> Principal:

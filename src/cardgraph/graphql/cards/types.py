@@ -70,6 +70,8 @@ class CardVersionType:
     (read without a resolver call); content is decoded only when asked for."""
 
     version: strawberry.Private[models.CardVersion]
+    # The version before it, when it came in the same page (its diff then needs no read).
+    previous: strawberry.Private[models.CardVersion | None] = None
 
     def _content(self, info: Info) -> CardContent:
         # Each value of typed content is completed one by one (~7 µs): the largest content
@@ -111,9 +113,12 @@ class CardVersionType:
     source: VersionSource = strawberry.field(description="What produced this version's content.")
 
     @classmethod
-    def from_domain(cls, version: models.CardVersion) -> CardVersionType:
+    def from_domain(
+        cls, version: models.CardVersion, previous: models.CardVersion | None = None
+    ) -> CardVersionType:
         return cls(
             version=version,
+            previous=previous,
             number=version.number,
             status=version.status,
             content_sha256=version.content_sha256,
@@ -143,9 +148,10 @@ class CardVersionType:
         version = self.version
         if version.number == 1:
             return None
-        # A page of versions primes the loader: only its first version's predecessor is read.
-        key = (version.card_id, version.card_name, version.number - 1)
-        previous = await info.context.versions_by_key.load(key)
+        previous = self.previous
+        if previous is None:  # the first of a page, or a version read alone
+            key = (version.card_id, version.card_name, version.number - 1)
+            previous = await info.context.versions_by_key.load(key)
         if previous is None:
             raise DataIntegrityError(
                 f"version {version.number - 1} of card {version.card_name!r} is missing; "
@@ -241,7 +247,7 @@ class CardType:
     ) -> Connection[CardVersionType]:
         request = await page_request(info, VERSIONS, first, after)
         page = await info.context.services.cards.versions(self.card, request)
-        for version, _ in page.items:
-            key = (version.card_id, version.card_name, version.number)
-            info.context.versions_by_key.prime(key, version)
-        return await to_connection(info, page, CardVersionType.from_domain)
+        before = {version.number: version for version, _ in page.items}
+        return await to_connection(
+            info, page, lambda v: CardVersionType.from_domain(v, before.get(v.number - 1))
+        )
