@@ -102,19 +102,20 @@ def test_added_and_removed_sections_fields_and_positional_arrays() -> None:
         "business_details": {"business_problem": "fraud"},
     }
     changes = diff_content(before, after)
+    # Sorted, as canonical JSON is; an array holding no object changes as one value.
     assert [(c.path, c.kind) for c in changes] == [
-        ("$.model_overview.model_description", ChangeKind.CHANGED),
+        ("$.business_details", ChangeKind.ADDED),
+        ("$.intended_uses", ChangeKind.REMOVED),
         ("$.model_overview.algorithm_type", ChangeKind.REMOVED),
         ("$.model_overview.model_creator", ChangeKind.ADDED),
-        ("$.intended_uses", ChangeKind.REMOVED),
-        ("$.training_details.training_environment.container_image[1]", ChangeKind.REMOVED),
-        ("$.business_details", ChangeKind.ADDED),
+        ("$.model_overview.model_description", ChangeKind.CHANGED),
+        ("$.training_details.training_environment.container_image", ChangeKind.CHANGED),
     ]
     assert changed_sections(before, after) == [
-        "model_overview",
-        "intended_uses",
-        "training_details",
         "business_details",
+        "intended_uses",
+        "model_overview",
+        "training_details",
     ]
     _assert_paths_select_the_values(before, after, changes)
 
@@ -137,9 +138,30 @@ def test_a_value_of_another_type_is_a_change_and_equal_content_has_none() -> Non
     before = {"model_overview": {"model_version": 1, "inference_environment": {"flag": True}}}
     after = {"model_overview": {"model_version": 1.0, "inference_environment": {"flag": 1}}}
     assert [c.path for c in diff_content(before, after)] == [
-        "$.model_overview.model_version",
         "$.model_overview.inference_environment.flag",
+        "$.model_overview.model_version",
     ]
+
+
+def test_a_metric_of_fifty_thousand_numbers_changes_as_one_value() -> None:
+    before = {"evaluation_details": [_evaluation("nightly", 0.9)]}
+    after = copy.deepcopy(before)
+    before["evaluation_details"][0]["metric_groups"][0]["metric_data"].append(
+        {"name": "chart", "type": "bar_chart", "value": [1] * 50_000}
+    )
+    after["evaluation_details"][0]["metric_groups"][0]["metric_data"] += [
+        {"name": "chart", "type": "bar_chart", "value": [2] * 50_000},
+        {"name": "points", "type": "linear_graph", "value": [[0, 1], [1, 2]]},
+    ]
+    group = (
+        "$.evaluation_details[?@.name=='nightly'].metric_groups[?@.name=='binary classification']"
+    )
+    changes = diff_content(before, after)
+    assert [(c.path, c.kind) for c in changes] == [
+        (f"{group}.metric_data[?@.name=='chart'].value", ChangeKind.CHANGED),
+        (f"{group}.metric_data[?@.name=='points']", ChangeKind.ADDED),
+    ]
+    _assert_paths_select_the_values(before, after, changes)
 
 
 JSON_LEAVES = st.none() | st.booleans() | st.integers() | st.text(max_size=5)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
 
+from cardgraph.cards.repository import CardRepository
+from cardgraph.settings import Settings
+from cardgraph.storage.mongo import create_async_client
 from tests.support.cards_api import (
     DELETE,
     SET_STATUS,
@@ -20,7 +24,7 @@ from tests.support.cards_api import (
     update_content,
 )
 from tests.support.factories import custom_details
-from tests.support.servers import GraphQLClient
+from tests.support.servers import GraphQLClient, run_async
 
 CONTENT = {
     "model_overview": {"model_description": "Fraud scoring", "model_version": 1},
@@ -301,8 +305,23 @@ def _numbers_by_page(client: GraphQLClient, name: str) -> list[list[int]]:
         after = versions["pageInfo"]["endCursor"]
 
 
+async def _listed_with_summary_at(settings: Settings, name: str, latest: int) -> list[list[int]]:
+    """Pages of three read by the repository for a card whose summary says `latest`."""
+    client = create_async_client(settings)
+    try:
+        repository = CardRepository(client[settings.mongodb_database])
+        card = await repository.find_card(name)
+        assert card is not None
+        stale = dataclasses.replace(card, latest_version=latest)
+        first = await repository.list_versions(stale, None, 3)
+        second = await repository.list_versions(stale, first[1].number, 3)
+        return [[v.number for v in first[:2]], [v.number for v in second]]
+    finally:
+        await client.close()
+
+
 def test_version_pages_are_ranges_and_a_gap_in_the_history_still_lists_the_rest(
-    editor: GraphQLClient, db: Any, card_name: str
+    editor: GraphQLClient, db: Any, settings: Settings, card_name: str
 ) -> None:
     """Pages read a closed range of numbers; a missing version (damage) makes a page read the
     open range instead, so nothing after the gap disappears, and verifyCard names it."""
@@ -315,5 +334,7 @@ def test_version_pages_are_ranges_and_a_gap_in_the_history_still_lists_the_rest(
     assert db.card_versions.delete_many(gap).deleted_count == 2
     # The range after 2 holds only version 5: without the open range, 6 and 7 would vanish.
     assert _numbers_by_page(editor, card_name) == [[1, 2], [5, 6], [7]]
+    # Nor when the card's summary is behind the history: the summary is not trusted.
+    assert run_async(_listed_with_summary_at(settings, card_name, 2)) == [[1, 2], [5, 6, 7]]
     verified = editor.data(VERIFY, {"n": card_name})["verifyCard"]
     assert verified == {"valid": False, "firstInvalidVersion": 3, "reason": "version 3 is missing"}

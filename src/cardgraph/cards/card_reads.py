@@ -10,7 +10,7 @@ from cardgraph.caching.freshness import FreshCache, Freshness, Topic
 from cardgraph.caching.lru import LruCache
 from cardgraph.caching.shared_reads import SharedReads
 from cardgraph.cards.content_check import OFF_LOOP_CHARS
-from cardgraph.cards.field_diff import VersionDiff, diff_versions
+from cardgraph.cards.field_diff import FieldChange, VersionDiff
 from cardgraph.cards.models import (
     Card,
     CardFilter,
@@ -130,25 +130,32 @@ class CardReads:
         return version
 
     async def version_diff(self, card: Card, from_number: int, to_number: int) -> VersionDiff:
-        """Every field that changed from one version of `card` to another (either order)."""
+        """Two versions of `card` to compare (either order), read through the version cache."""
         for argument, number in (("from", from_number), ("to", to_number)):
             if number < 1:
                 raise BadRequestError(f"`{argument}` is a version number, 1 or more: not {number}")
-        before, after = await self.versions_by_key(
-            [(card.id, card.name, from_number), (card.id, card.name, to_number)]
+        before, after = await asyncio.gather(
+            self.version(card, from_number), self.version(card, to_number)
         )
         if before is None or after is None:
             missing = from_number if before is None else to_number
             raise NotFoundError(f"card {card.name!r} has no version {missing}")
-        return await self.diff(before, after)
+        return VersionDiff(before, after)
 
     @staticmethod
-    async def diff(before: CardVersion, after: CardVersion) -> VersionDiff:
-        """The changes from `before` to `after`; large contents are compared in a worker
-        thread (parsing and walking 100,000 characters takes milliseconds of pure Python)."""
-        if len(before.content_json) + len(after.content_json) < 2 * OFF_LOOP_CHARS:
-            return diff_versions(before, after)
-        return await asyncio.to_thread(diff_versions, before, after)
+    async def changes(diff: VersionDiff) -> list[FieldChange]:
+        """Every change of `diff`; large contents are compared in a worker thread (parsing and
+        walking 100,000 characters takes milliseconds of pure Python)."""
+        if _small(diff):
+            return diff.changes()
+        return await asyncio.to_thread(diff.changes)
+
+    @staticmethod
+    async def sections(diff: VersionDiff) -> list[str]:
+        """The top-level sections `diff` changes (no change is built)."""
+        if _small(diff):
+            return diff.sections()
+        return await asyncio.to_thread(diff.sections)
 
     async def versions_by_key(self, wanted: list[VersionKey]) -> list[CardVersion | None]:
         """Versions by (card id, name, number), in one query, for their content (immutable)."""
@@ -215,3 +222,8 @@ class CardReads:
     def forget(self, name: str, ticket: int) -> None:
         """This process's write left no live card called `name` (or a newer one won)."""
         self._cards.put_written(name, None, ticket)
+
+
+def _small(diff: VersionDiff) -> bool:
+    """Whether both contents together are small enough to compare on the event loop."""
+    return len(diff.before.content_json) + len(diff.after.content_json) < 2 * OFF_LOOP_CHARS

@@ -44,7 +44,7 @@ class FieldChange:
 
 
 def diff_content(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[FieldChange]:
-    """Every change from `before` to `after`, in the order of the sections and fields."""
+    """Every change from `before` to `after`, in the order of the stored JSON."""
     changes: list[FieldChange] = []
     for key in _keys(before, after):
         section_changes = _diff_value(
@@ -86,8 +86,8 @@ _ABSENT: Any = _Absent()
 
 
 def _keys(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str]:
-    """Keys of both, `before`'s order first, then the keys only `after` has."""
-    return [*before, *(k for k in after if k not in before)]
+    """Keys of both, sorted as canonical JSON sorts them."""
+    return sorted({*before, *after})
 
 
 def _member(path: str, key: str) -> str:
@@ -116,10 +116,16 @@ def _diff_value(section: str, path: str, before: Any, after: Any) -> Iterator[Fi
             yield from _diff_value(
                 section, _member(path, key), before.get(key, _ABSENT), after.get(key, _ABSENT)
             )
-    elif isinstance(before, list) and isinstance(after, list):
+    elif isinstance(before, list) and isinstance(after, list) and not _plain(before, after):
         yield from _diff_array(section, path, before, after)
     else:
         yield FieldChange(path, section, ChangeKind.CHANGED, before, after)
+
+
+def _plain(*arrays: list[Any]) -> bool:
+    """Whether the arrays hold no object: numbers, strings, or arrays of them (a chart's
+    points, a matrix) are compared as one value."""
+    return not any(isinstance(item, dict) for array in arrays for item in array)
 
 
 def _diff_array(
@@ -137,7 +143,7 @@ def _diff_array(
         return
     old_items = dict(zip(old_names, before, strict=True))
     new_items = dict(zip(new_names, after, strict=True))
-    for name in _keys(old_items, new_items):
+    for name in [*old_names, *(n for n in new_names if n not in old_items)]:
         item_path = f"{path}[?@.name=={_quoted(name)}]"
         yield from _diff_value(
             section, item_path, old_items.get(name, _ABSENT), new_items.get(name, _ABSENT)
@@ -158,24 +164,20 @@ def _names(items: Sequence[Any]) -> list[str] | None:
 
 @dataclass(frozen=True, slots=True)
 class VersionDiff:
-    """What changed from one version of a card to another."""
+    """Two versions of one card to compare; what changed is worked out when asked for."""
 
-    card_name: str
-    from_version: int
-    to_version: int
-    changes: list[FieldChange]
+    before: CardVersion
+    after: CardVersion
 
     @property
+    def same(self) -> bool:
+        """Whether the contents are equal (their hashes say so without parsing them)."""
+        return self.before.content_sha256 == self.after.content_sha256
+
     def sections(self) -> list[str]:
-        """The top-level sections with a change, in the order of the changes."""
-        return list(dict.fromkeys(change.section for change in self.changes))
+        """The top-level sections with a change, sorted (cheap: no change is built)."""
+        return [] if self.same else changed_sections(self.before.content, self.after.content)
 
-
-def diff_versions(before: CardVersion, after: CardVersion) -> VersionDiff:
-    """The field changes from `before` to `after` (versions of one card)."""
-    changes = (
-        []
-        if before.content_sha256 == after.content_sha256
-        else diff_content(before.content, after.content)
-    )
-    return VersionDiff(after.card_name, before.number, after.number, changes)
+    def changes(self) -> list[FieldChange]:
+        """Every change, in the order of the stored JSON."""
+        return [] if self.same else diff_content(self.before.content, self.after.content)

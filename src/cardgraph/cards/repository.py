@@ -154,9 +154,10 @@ class CardRepository:
         # server reads every document a filter selects before it sorts and limits: an open
         # range read the whole rest of the history for every page.
         bounded = await self._versions_in({"$gt": start, "$lte": start + limit}, card, limit)
-        if len(bounded) >= min(limit, card.latest_version - start):
+        if len(bounded) == limit:
             return bounded
-        # Fewer than the summary promises (a gap, which verifyCard reports): the open range.
+        # The end of the history (the open range then reads only what is left), or a gap,
+        # which verifyCard reports (the card's summary is not trusted to tell them apart).
         return await self._versions_in({"$gt": start}, card, limit)
 
     async def _versions_in(self, numbers: Document, card: Card, limit: int) -> list[CardVersion]:

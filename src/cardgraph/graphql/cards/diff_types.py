@@ -9,6 +9,7 @@ from strawberry.scalars import JSON
 
 from cardgraph.cards import field_diff
 from cardgraph.cards.field_diff import ChangeKind
+from cardgraph.graphql.context import Info
 
 strawberry.enum(
     ChangeKind,
@@ -44,26 +45,37 @@ class FieldChangeType:
 
 @strawberry.type(name="VersionDiff", description="What changed from one version to another.")
 class VersionDiffType:
-    """The changes between two versions of a card."""
+    """The changes between two versions of a card, worked out only when asked for."""
+
+    diff: strawberry.Private[field_diff.VersionDiff]
+
+    async def _sections_changed(self, info: Info) -> list[str]:
+        return await info.context.services.cards.reads.sections(self.diff)
+
+    async def _changes(self, info: Info) -> list[FieldChangeType]:
+        changes = await info.context.services.cards.reads.changes(self.diff)
+        return [FieldChangeType.from_domain(change) for change in changes]
 
     card_name: str = strawberry.field(description="The card.")
     from_version: int = strawberry.field(description="The version compared from.")
     to_version: int = strawberry.field(description="The version compared to.")
     sections_changed: list[str] = strawberry.field(
-        description="The top-level sections with a change, in the order of the stored JSON "
-        "(sorted)."
+        resolver=_sections_changed,
+        description="The top-level sections with a change, sorted as in the stored JSON "
+        "(cheaper than `changes`: no change is built).",
     )
     changes: list[FieldChangeType] = strawberry.field(
+        resolver=_changes,
         description="Every changed value, in the order of the stored JSON; empty when the "
-        "content is equal."
+        "content is equal. Arrays holding no object (a chart's numbers, a matrix) change as "
+        "one value.",
     )
 
     @classmethod
     def from_domain(cls, diff: field_diff.VersionDiff) -> VersionDiffType:
         return cls(
-            card_name=diff.card_name,
-            from_version=diff.from_version,
-            to_version=diff.to_version,
-            sections_changed=diff.sections,
-            changes=[FieldChangeType.from_domain(change) for change in diff.changes],
+            diff=diff,
+            card_name=diff.after.card_name,
+            from_version=diff.before.number,
+            to_version=diff.after.number,
         )

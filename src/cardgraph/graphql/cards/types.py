@@ -10,6 +10,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from cardgraph.cards import models
+from cardgraph.cards.field_diff import VersionDiff
 from cardgraph.cards.models import CardStatus, VersionSource
 from cardgraph.errors import DataIntegrityError
 from cardgraph.graphql.cards.content_mapping import content_to_output
@@ -157,9 +158,7 @@ class CardVersionType:
                 f"version {version.number - 1} of card {version.card_name!r} is missing; "
                 "the history needs repair"
             )
-        return VersionDiffType.from_domain(
-            await info.context.services.cards.reads.diff(previous, version)
-        )
+        return VersionDiffType.from_domain(VersionDiff(previous, version))
 
 
 @strawberry.type(name="Card", description="A model card: a name and its versions.")
