@@ -194,17 +194,21 @@ def _exit_on_signal(signum: int, frame: object) -> None:
     raise SystemExit(128 + signum)
 
 
-def _stop_workers(workers: list[subprocess.Popen[bytes]]) -> None:
-    """Warm shutdown of every worker at once (each finishes its task), killed after 20 s: a
-    killed worker's job is re-sent once its lease lapses."""
+def stop_workers(workers: list[subprocess.Popen[bytes]], grace_s: float = 20.0) -> None:
+    """Warm shutdown of every worker at once (each finishes its task), killed after `grace_s`
+    with every process it started: a killed worker's job is re-sent once its lease lapses."""
     for worker in workers:
         worker.terminate()
     for worker in workers:
         try:
-            worker.wait(20)
+            worker.wait(grace_s)
         except subprocess.TimeoutExpired:
             worker.kill()
             worker.wait()
+        # Each worker leads a process group of its own (its pool, its beat). Killing only
+        # the main process left those orphaned, still consuming, after `cardgraph dev` ended.
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(worker.pid, signal.SIGKILL)
 
 
 def run_dev(settings: Settings) -> int:
@@ -259,7 +263,7 @@ def _run_dev_stack(
         try:
             return serve(running, listening)
         finally:
-            _stop_workers(workers)
+            stop_workers(workers)
 
 
 if __name__ == "__main__":

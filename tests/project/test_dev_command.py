@@ -16,6 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from cardgraph.cli import stop_workers
 from cardgraph.embedded import EmbeddedServer, free_port
 from tests.support.servers import GraphQLClient
 
@@ -215,3 +216,42 @@ def test_a_busy_port_is_reported_before_anything_starts(tmp_path: Path) -> None:
     assert not (tmp_path / ".cardgraph" / "admin.key").exists()
     assert not (tmp_path / ".cardgraph" / "mongodb").exists()  # no server was started
     assert "Traceback" not in done.stderr
+
+
+# A "worker" that ignores SIGTERM and starts a child that ignores it too (as a Celery worker's
+# pool or beat process may while the worker is still starting up).
+STUBBORN_WORKER = """
+import signal, subprocess, sys, time
+signal.signal(signal.SIGTERM, signal.SIG_IGN)
+child = subprocess.Popen([sys.executable, "-c",
+    "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(600)"])
+print(child.pid, flush=True)
+time.sleep(600)
+"""
+
+
+def _alive(pid: int) -> bool:
+    """Whether `pid` runs (a zombie waiting for init to reap it does not)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
+
+
+def test_a_worker_that_will_not_stop_is_killed_with_every_process_it_started() -> None:
+    """`cardgraph dev` stopping its workers leaves none of their processes behind: killing
+    only a worker's main process once orphaned its pool and beat, still consuming tasks."""
+    worker = subprocess.Popen(
+        [sys.executable, "-c", STUBBORN_WORKER], start_new_session=True, stdout=subprocess.PIPE
+    )
+    assert worker.stdout is not None
+    with worker.stdout:
+        child = int(worker.stdout.readline())
+    assert _alive(child)
+    stop_workers([worker], grace_s=0.5)
+    assert worker.returncode == -signal.SIGKILL
+    deadline = time.monotonic() + 30  # SIGKILL is delivered asynchronously
+    while _alive(child):
+        assert time.monotonic() < deadline, "the worker's child outlived it"
+        time.sleep(0.05)
