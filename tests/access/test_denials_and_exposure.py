@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
 import httpx
@@ -99,11 +100,19 @@ def test_a_failed_job_is_audited(
         },
     )["ingestMetrics"]
     assert wait_for_job(editor, job["id"])["state"] == "FAILED"
-    edges = approver.data(AUDIT, {"card": card_name})["auditEvents"]["edges"]
-    failures = [e["node"] for e in edges if e["node"]["operation"] == "jobFailed"]
+    # The worker stores FAILED, announces it, then audits it: the event follows the state.
+    deadline = time.monotonic() + 30
+    while not (failures := _job_failures(approver, card_name)):
+        assert time.monotonic() < deadline, "the failed job was never audited"
+        time.sleep(0.1)
     assert len(failures) == 1
     assert failures[0]["details"]["jobId"] == job["id"]
     assert failures[0]["details"]["code"] == "NOT_FOUND"
+
+
+def _job_failures(approver: GraphQLClient, card_name: str) -> list[dict[str, Any]]:
+    edges = approver.data(AUDIT, {"card": card_name})["auditEvents"]["edges"]
+    return [e["node"] for e in edges if e["node"]["operation"] == "jobFailed"]
 
 
 def test_job_inputs_and_uploads_are_for_the_requester_and_reviewers(
