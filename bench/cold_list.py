@@ -14,7 +14,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.seeding import create_cards, seeding
-from bench.stack import Row, api_process, report, stack, summary
+from bench.stack import Row, api_process, graphql_data, report, stack, summary
 from cardgraph.cli import issue_api_key
 from cardgraph.principals import Role
 from cardgraph.settings import Settings
@@ -54,27 +54,20 @@ def _seed(settings: Settings) -> None:
     print(f"seeded {FLEET:,} cards in {time.perf_counter() - started:.0f} s")
 
 
-def _post(client: httpx.Client, url: str, query: str, variables: dict[str, Any]) -> None:
-    response = client.post(url, json={"query": query, "variables": variables})
-    response.raise_for_status()
-    if "errors" in response.json():
-        raise RuntimeError(response.text)
-
-
 def _after_writes(
     client: httpx.Client, url: str, query: str, label: str
 ) -> tuple[float, list[float]]:
     """The first list of this shape the process serves (ms), then the list right after each
     write (each a real new version: equal content would make none, and empty no cache)."""
     started = time.perf_counter()
-    _post(client, url, query, {})
+    graphql_data(client, url, query, {})
     first = (time.perf_counter() - started) * 1000
     times = []
     for i in range(SAMPLES):
         content = {**_content(i), "business_details": {"business_problem": f"{label} {i}"}}
-        _post(client, url, UPDATE, {"n": f"fleet-{(i * 7919) % FLEET:05d}", "c": content})
+        graphql_data(client, url, UPDATE, {"n": f"fleet-{(i * 7919) % FLEET:05d}", "c": content})
         started = time.perf_counter()
-        _post(client, url, query, {})
+        graphql_data(client, url, query, {})
         times.append((time.perf_counter() - started) * 1000)
     return first, times
 

@@ -15,7 +15,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.seeding import SEEDER, grow_history, seeding
-from bench.stack import Row, api_process, report, stack, summary
+from bench.stack import Row, api_process, graphql_data, report, stack, summary
 from cardgraph.cli import issue_api_key
 from cardgraph.principals import Role
 from cardgraph.settings import Settings
@@ -79,22 +79,15 @@ def _small(number: int) -> dict[str, Any]:
     return {"model_overview": {"model_version": number}}
 
 
-def _post(client: httpx.Client, query: str, variables: dict[str, Any]) -> dict[str, Any]:
-    response = client.post("/graphql", json={"query": query, "variables": variables})
-    response.raise_for_status()
-    body: dict[str, Any] = response.json()
-    if "errors" in body:
-        raise RuntimeError(body["errors"])
-    return body["data"]
-
-
 def _page_through(client: httpx.Client, name: str) -> tuple[float, list[float], int]:
     """Total ms to read every version's diff 100 at a time, each page's ms, and changes seen."""
     after, pages, changes = None, [], 0
     started = time.perf_counter()
     while True:
         page_started = time.perf_counter()
-        versions = _post(client, PAGE, {"n": name, "after": after})["card"]["versions"]
+        versions = graphql_data(client, "/graphql", PAGE, {"n": name, "after": after})["card"][
+            "versions"
+        ]
         pages.append((time.perf_counter() - page_started) * 1000)
         changes += sum(
             len(e["node"]["diff"]["changes"]) for e in versions["edges"] if e["node"]["diff"]
@@ -110,7 +103,7 @@ def _timed(
     times = []
     for _ in range(samples):
         started = time.perf_counter()
-        _post(client, query, variables)
+        graphql_data(client, "/graphql", query, variables)
         times.append((time.perf_counter() - started) * 1000)
     return times
 
@@ -121,7 +114,7 @@ def _verify(client: httpx.Client, name: str) -> str:
     for _ in range(3):
         started = time.perf_counter()
         try:
-            _post(client, VERIFY, {"n": name})
+            graphql_data(client, "/graphql", VERIFY, {"n": name})
         except RuntimeError as error:
             elapsed = time.perf_counter() - started
             code = error.args[0][0]["extensions"]["code"]

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -48,6 +49,19 @@ class Row:
     reference: str = ""
     ratio: str = ""
     target: str = ""
+
+
+def graphql_data(
+    client: httpx.Client, url: str, query: str, variables: dict[str, Any]
+) -> dict[str, Any]:
+    """POST one GraphQL operation; its data, or RuntimeError(errors) when it has errors."""
+    response = client.post(url, json={"query": query, "variables": variables})
+    response.raise_for_status()
+    body: dict[str, Any] = response.json()
+    if "errors" in body:
+        raise RuntimeError(body["errors"])
+    data: dict[str, Any] = body["data"]
+    return data
 
 
 def print_table(title: str, rows: list[Row]) -> None:
