@@ -10,7 +10,8 @@ from typing import Any
 
 import redis.asyncio as aioredis
 
-from cardgraph.cards.content_changes import new_version
+from cardgraph.audit.models import audit_event
+from cardgraph.cards.ledger_entries import chained_version
 from cardgraph.cards.models import CardStatus, CardVersion, VersionSource
 from cardgraph.cards.repository import CardRepository, summary_change
 from cardgraph.clock import utc_now_ms
@@ -71,7 +72,7 @@ async def grow_history(
     batch: list[CardVersion] = []
     last = latest
     for number in range(latest.number + 1, total + 1):
-        last = new_version(
+        last = chained_version(
             card.id,
             name,
             number,
@@ -80,20 +81,45 @@ async def grow_history(
             ),
             CardStatus.DRAFT,
             previous,
-            SEEDER,
+            SEEDER.actor,
             now,
             VersionSource.MANUAL,
         )
         previous = last.chain_sha256
         batch.append(last)
         if len(batch) == HISTORY_BATCH:
-            await _insert_history(repository, batch)
+            await _insert_history(services, repository, batch)
             batch = []
-    await _insert_history(repository, batch)
+    await _insert_history(services, repository, batch)
     await repository.apply_summary(summary_change(card, last, None, None, now))
+    await services.cards.checkpoints.sign_head(card, last)
 
 
-async def _insert_history(repository: CardRepository, versions: list[CardVersion]) -> None:
-    """Bulk-insert consecutive versions of one card; a number that exists already is an error."""
-    if versions and await repository.insert_versions(versions) != len(versions):
+async def _insert_history(
+    services: Services, repository: CardRepository, versions: list[CardVersion]
+) -> None:
+    """Bulk-insert consecutive versions of one card and the audit events recording them (as
+    the content writer does); a number that exists already is an error."""
+    if not versions:
+        return
+    if await repository.insert_versions(versions) != len(versions):
         raise RuntimeError(f"{versions[0].card_id}: a seeded version exists already")
+    await services.audit.record_all(
+        [
+            audit_event(
+                SEEDER,
+                "updateCardContent",
+                None,
+                card_name=v.card_name,
+                version=v.number,
+                after=v.content_sha256,
+                details={
+                    "source": v.source.value,
+                    "job": None,
+                    "cardId": v.card_id,
+                    "chainSha256": v.chain_sha256,
+                },
+            )
+            for v in versions
+        ]
+    )

@@ -13,7 +13,7 @@ from bench.seeding import SEEDER
 from cardgraph.audit.models import audit_event
 from cardgraph.audit.repository import AuditRepository
 from cardgraph.audit.service import AuditLog
-from cardgraph.cards.content_changes import new_version
+from cardgraph.cards.ledger_entries import chained_version
 from cardgraph.cards.models import CardStatus, VersionSource
 from cardgraph.cards.repository import CardRepository, summary_change
 from cardgraph.clock import utc_now_ms
@@ -51,14 +51,14 @@ async def _rate(settings: Settings, content: dict[str, Any], writes: int) -> flo
         for i in range(writes):
             marked = {**content, "business_details": {"business_problem": f"floor {i}"}}
             now = utc_now_ms()
-            version = new_version(
+            version = chained_version(
                 card.id,
                 name,
                 latest.number + 1,
                 canonical_json(marked),
                 CardStatus.DRAFT,
                 latest.chain_sha256,
-                SEEDER,
+                SEEDER.actor,
                 now,
                 VersionSource.MANUAL,
             )

@@ -17,6 +17,7 @@ from typing import Any
 
 import uvicorn
 
+from cardgraph import ledger_commands
 from cardgraph.dev_stack import embedded_servers, ensure_admin_key
 from cardgraph.dev_stack import issue_api_key as issue_api_key  # used by tests and bench/
 from cardgraph.jobs.names import IO_QUEUE, QUEUES, RENDER_QUEUE
@@ -53,12 +54,15 @@ def build_parser() -> argparse.ArgumentParser:
     create_key = commands.add_parser("create-api-key", help="create an API key and print it")
     create_key.add_argument("name")
     create_key.add_argument("--role", choices=[r.name.lower() for r in Role], default="reader")
+    ledger_commands.add_commands(commands)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `cardgraph` command."""
     args = build_parser().parse_args(argv)
+    if args.command == "verify":  # offline: no settings, no server, no database
+        return ledger_commands.run_verify(args)
     settings = get_settings()
     configure_logging(settings)  # text, or one JSON object per line
     if args.command in ("dev", "serve", "worker"):
@@ -78,6 +82,8 @@ def main(argv: list[str] | None = None) -> int:
         return export_schema(settings, args.output)
     if not settings.mongodb_url:
         return _refuse(args.command, no_database_message(settings))
+    if args.command == "migrate-ledger":
+        return ledger_commands.run_migrate_ledger(settings)
     _, secret = asyncio.run(issue_api_key(settings, args.name, Role[args.role.upper()], "cli"))
     print(secret)
     return 0
@@ -238,6 +244,8 @@ def _run_dev_stack(
 ) -> int:
     with embedded_servers(settings) as running:
         secret = ensure_admin_key(running)
+        # Data from before the ledger scheme (a folder used by an older cardgraph) moves over.
+        ledger_commands.run_migrate_ledger(running)
         base_url = browsable_url(running.host, running.port)
         record_state(
             DevState(

@@ -34,6 +34,7 @@ from cardgraph.jobs.queue import JobQueue
 from cardgraph.jobs.reconciler import JobReconciler
 from cardgraph.jobs.runner import JobRunner
 from cardgraph.jobs.service import JobService
+from cardgraph.ledger.key_file import load_signing_key
 from cardgraph.metrics.service import MetricsIngestion
 from cardgraph.monitoring.jobs import ObservedJobRepository
 from cardgraph.packages.repository import ModelPackageRepository
@@ -85,6 +86,7 @@ def build_services(
         audit=audit,
         events=events,
         freshness=freshness,
+        signing_key=load_signing_key(settings),
         writes=OrderedWrites(mongo) if settings.mongodb_bulk_write else None,
         high_risk_policy=settings.policy_high_risk_needs_evidence,
     )

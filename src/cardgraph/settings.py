@@ -212,6 +212,25 @@ class Settings(BaseSettings):
         description="Secret signing pagination cursors (32+ characters, the same in every API "
         "process); unset: a random one created once in MongoDB (`deployment_secrets`).",
     )
+    signing_key: SecretStr | None = Field(
+        None,
+        description="Ed25519 key signing each card's history checkpoints: base64 of its "
+        "32-byte seed, or a PEM private key. Keep it out of the database's reach (a secret "
+        "store); unset: a key created once in `signing_key_file`.",
+    )
+    signing_key_file: Path | None = Field(
+        None,
+        description="Where the signing key is kept when `signing_key` is unset (created on "
+        "first use, mode 0600); unset: `data_dir/signing.key`.",
+    )
+    checkpoint_bucket: str | None = Field(
+        None,
+        description="S3 bucket every signed checkpoint is also written to (unset: none), "
+        "for an anchor a database writer cannot rewrite (use Object Lock).",
+    )
+    checkpoint_prefix: str = Field(
+        "checkpoints/", description="Key prefix of checkpoints in `checkpoint_bucket`."
+    )
     worker_concurrency: int = Field(
         1, ge=1, description="Worker processes `cardgraph dev` starts for the Celery worker."
     )
@@ -256,7 +275,14 @@ class Settings(BaseSettings):
         "on `host`; unset: none.",
     )
 
-    @field_validator("metrics_token", "worker_metrics_port", mode="before")
+    @field_validator(
+        "metrics_token",
+        "worker_metrics_port",
+        "signing_key",
+        "signing_key_file",
+        "checkpoint_bucket",
+        mode="before",
+    )
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return checks.blank_as_unset(value)
@@ -284,6 +310,11 @@ class Settings(BaseSettings):
     def artifacts_dir(self) -> Path:
         """Where the local artifact store keeps files."""
         return self.data_dir / "artifacts"
+
+    @property
+    def signing_key_path(self) -> Path:
+        """Where the signing key is kept when it is not configured."""
+        return self.signing_key_file or self.data_dir / "signing.key"
 
     @property
     def admin_key_path(self) -> Path:

@@ -10,11 +10,13 @@ from typing import Any
 import pytest
 
 from cardgraph.audit import context as audit_context
-from cardgraph.cards.content_changes import new_version
+from cardgraph.audit.models import audit_event
+from cardgraph.cards.ledger_entries import chained_version
 from cardgraph.cards.models import Card, CardStatus, CardVersion, VersionSource
 from cardgraph.cards.repository import CardRepository, summary_change
 from cardgraph.errors import CardgraphError
 from cardgraph.hashing import canonical_json
+from cardgraph.ledger.facts import Finding
 from cardgraph.principals import Principal, Role
 from cardgraph.services import Services
 from cardgraph.settings import Settings
@@ -30,7 +32,8 @@ CONTENT: dict[str, Any] = {
 
 
 ONE_WRITE = ("bulkWrite", "insert card_versions, update cards, insert audit_events")
-ONE_PER_COLLECTION = [("insert", "card_versions"), ("update", "cards"), ("insert", "audit_events")]
+# The audit events go before the summary there, which carries the head they end in, signed.
+ONE_PER_COLLECTION = [("insert", "card_versions"), ("insert", "audit_events"), ("update", "cards")]
 
 
 @pytest.mark.parametrize(
@@ -143,7 +146,7 @@ def test_concurrent_writes_of_one_card_share_one_round_trip(
             )
             commands = list(log.commands)
             verified = await services.cards.verify(card_name)
-            return written, commands, verified.first_invalid_version is None
+            return written, commands, verified.valid
 
     written, commands, valid = run_async(scenario())
     assert [v.number for v in written if isinstance(v, CardVersion)] == list(range(2, 10))
@@ -190,35 +193,50 @@ def test_a_batch_refused_midway_keeps_what_went_in_and_replans_the_rest(
     """Another process's version 3 exists (its summary not yet written): of a batch planned as
     2, 3, 4, version 2 goes in; the rest are planned again after the real version 3."""
 
-    async def scenario() -> tuple[list[CardVersion | str], bool, int]:
+    async def scenario() -> tuple[list[CardVersion | str], tuple[Finding, ...], int]:
         async with services_with_log(settings) as (services, _):
             first = await services.cards.create_card(card_name, CONTENT, EDITOR)
             card = await services.cards.require_card(card_name)
-            ours = new_version(
+            ours = chained_version(
                 card.id,
                 card_name,
                 2,
                 canonical_json(_content("x")),
                 CardStatus.DRAFT,
                 first.chain_sha256,
-                EDITOR,
+                EDITOR.actor,
                 first.created_at,
                 VersionSource.MANUAL,
             )
-            theirs = new_version(
+            theirs = chained_version(
                 card.id,
                 card_name,
                 3,
                 canonical_json(_content("theirs")),
                 CardStatus.DRAFT,
                 ours.chain_sha256,
-                EDITOR,
+                EDITOR.actor,
                 first.created_at,
                 VersionSource.MANUAL,
             )
             mongo = create_async_client(settings)
             await CardRepository(mongo[settings.mongodb_database]).insert_versions([theirs])
             await mongo.close()
+            # ...and its audit event, as that process writes it with the version.
+            details = {"source": "manual", "cardId": card.id, "chainSha256": theirs.chain_sha256}
+            await services.audit.record_all(
+                [
+                    audit_event(
+                        EDITOR,
+                        "updateCardContent",
+                        None,
+                        card_name=card_name,
+                        version=3,
+                        after=theirs.content_sha256,
+                        details=details,
+                    )
+                ]
+            )
             outcomes = await asyncio.gather(
                 _write_as(services, "x", card_name, _content("x"), expected_version=1),
                 _write_as(services, "y", card_name, _content("y")),
@@ -228,14 +246,19 @@ def test_a_batch_refused_midway_keeps_what_went_in_and_replans_the_rest(
             latest = await services.cards.latest_version(
                 await services.cards.require_card(card_name)
             )
-            return list(outcomes), verified.first_invalid_version is None, latest.number
+            return list(outcomes), verified.result.findings, latest.number
 
-    outcomes, valid, latest = run_async(scenario())
+    outcomes, findings, latest = run_async(scenario())
     # y was planned as 3 and refused, then written as 4 after theirs; z expected 3 and was
     # planned as 4 after y, so it no longer holds once y moved: a conflict.
     assert [o if isinstance(o, str) else o.number for o in outcomes] == [2, 4, "CONFLICT"]
-    assert valid and latest == 4
-    assert _audited(db, card_name) == {2: ["x"], 4: ["y"]}
+    # Theirs was chained after a version 2 made up here; the real one was written at another
+    # instant (the chain covers when), so the link breaks there, and nowhere else.
+    link = "the link to the previous version does not match"
+    assert findings == (Finding("version 3", link, 3),)
+    assert latest == 4
+    # Version 3's event is the other process's (no request of ours).
+    assert _audited(db, card_name) == {2: ["x"], 3: [None], 4: ["y"]}
 
 
 def test_the_summary_never_goes_back_to_an_older_version_nor_revives_a_deleted_card(
@@ -296,7 +319,7 @@ def test_a_stale_audit_head_costs_a_write_its_audit_insert_alone(
     """Another process appended to the card's audit chain since this one last did: the
     versions and summary of the bulkWrite stand, and the event goes after the real head."""
 
-    async def scenario() -> tuple[list[tuple[str, str]], int, bool]:
+    async def scenario() -> tuple[list[tuple[str, str]], int, tuple[Finding, ...]]:
         async with (
             services_with_log(settings) as (ours, log),
             services_with_log(settings) as (theirs, _),
@@ -308,10 +331,10 @@ def test_a_stale_audit_head_costs_a_write_its_audit_insert_alone(
             del log.commands[:]
             written = await ours.cards.update_content(card_name, _content("ours again"), EDITOR)
             commands = list(log.commands)
-            chain = await ours.audit.check_chain(card_name)
-            return commands, written.number, chain.first_invalid_sequence is None
+            verified = await ours.cards.verify(card_name)
+            return commands, written.number, verified.result.findings
 
-    commands, number, valid = run_async(scenario())
+    commands, number, findings = run_async(scenario())
     assert number == 4
     assert commands == [
         ("find", "cards"),  # their event emptied our cached summary
@@ -319,8 +342,10 @@ def test_a_stale_audit_head_costs_a_write_its_audit_insert_alone(
         ONE_WRITE,
         ("find", "audit_events"),
         ("insert", "audit_events"),
+        # The checkpoint that went with the summary named the stale head: signed again.
+        ("update", "cards"),
     ]
-    assert valid
+    assert findings == ()
     assert db.cards.find_one({"live_name": card_name})["latest_version"] == 4
     events = db.audit_events.find({"chain": card_name}).sort("sequence", 1)
     assert [(e["sequence"], e["version"]) for e in events] == [(1, 1), (2, 2), (3, 3), (4, 4)]

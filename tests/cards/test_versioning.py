@@ -47,6 +47,7 @@ def test_create_makes_version_one(editor: GraphQLClient, card_name: str) -> None
             "toStatus": "DRAFT",
             "changedBy": "apikey:test-editor",
             "changedAt": version["createdAt"],
+            "sha256": version["chainSha256"],
         }
     ]
     card = get_card(editor, card_name)

@@ -22,6 +22,7 @@ MINIMUM_ROLE: dict[str, Role] = {
     "Query.modelPackages": Role.READER,
     "Query.auditEvents": Role.APPROVER,
     "Query.verifyCard": Role.READER,
+    "Query.signingKey": Role.READER,
     "Query.versionDiff": Role.READER,
     "Query.apiKeys": Role.ADMIN,
     "Query.viewer": Role.READER,

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import random
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from typing import Any
+
+import jcs
 
 from tests.support.factories import custom_details
 from tests.support.servers import GraphQLClient
 
 VERSION_FIELDS = """
-  number status contentJson contentSha256 chainSha256 previousSha256 createdAt createdBy source
-  statusHistory { fromStatus toStatus changedBy changedAt }
+  number cardId status contentJson contentSha256 chainSha256 previousSha256 createdAt createdBy
+  source jobId statusHistory { fromStatus toStatus changedBy changedAt sha256 }
 """
 
 CREATE = f"""
@@ -75,24 +77,44 @@ def get_card(client: GraphQLClient, name: str) -> dict[str, Any] | None:
     return card
 
 
-def canonical_sha256(content: dict[str, Any]) -> str:
-    """SHA-256 of canonical JSON, computed independently of the service."""
-    text = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(text.encode()).hexdigest()
+def canonical_sha256(content: Any) -> str:
+    """SHA-256 of RFC 8785 JSON, computed independently of the service (with the JCS
+    implementation of the RFC's author, not the library the service uses)."""
+    return hashlib.sha256(jcs.canonicalize(content)).hexdigest()
+
+
+def hashed_instant(value: str) -> str:
+    """An API DateTime as the ledger records hash it: UTC, milliseconds, `Z`."""
+    at = datetime.fromisoformat(value).astimezone(UTC)
+    return at.strftime("%Y-%m-%dT%H:%M:%S.") + f"{at.microsecond // 1000:03d}Z"
 
 
 def expected_chain(versions: list[dict[str, Any]]) -> list[str]:
-    """The chain hashes a list of versions (oldest first) must carry."""
+    """The chain hashes a list of versions (oldest first, with VERSION_FIELDS) must carry,
+    recomputed from what the API shows, as README's trust model says anyone can."""
     chain, previous = [], "0" * 64
     for version in versions:
-        previous = hashlib.sha256((previous + version["contentSha256"]).encode()).hexdigest()
+        record = {
+            "kind": "version",
+            "card": version["cardId"],
+            "number": version["number"],
+            "previous": previous,
+            "contentSha256": canonical_sha256(version["contentJson"]),
+            "createdAt": hashed_instant(version["createdAt"]),
+            "createdBy": version["createdBy"],
+            "source": version["source"].lower().replace("_", "-"),
+            "job": version["jobId"],
+            "status": version["statusHistory"][0]["toStatus"],
+        }
+        previous = canonical_sha256(record)
         chain.append(previous)
     return chain
 
 
 ALL_VERSIONS = """query($n: String!, $after: String) { card(name: $n) {
   versions(first: 100, after: $after) { pageInfo { hasNextPage endCursor }
-    edges { node { number contentSha256 chainSha256 previousSha256 } } } } }"""
+    edges { node { number cardId contentJson contentSha256 chainSha256 previousSha256
+      createdAt createdBy source jobId statusHistory { toStatus } } } } } }"""
 
 
 def write_updates(api_url: str, key: str, name: str, writer: int, updates: int) -> list[str]:

@@ -8,9 +8,10 @@ from datetime import datetime
 from typing import Any
 
 from cardgraph.clock import utc_now_ms
-from cardgraph.hashing import GENESIS_SHA256, sha256_hex
+from cardgraph.hashing import GENESIS_SHA256, record_sha256, sha256_hex
 from cardgraph.principals import Principal
 
+EVENT_SCHEME = 2
 SYSTEM_CHAIN = "-"  # events not about one card (API keys, jobs without a card)
 
 
@@ -32,10 +33,13 @@ class AuditEvent:
     details: dict[str, Any] = field(default_factory=dict)
     previous_sha256: str = GENESIS_SHA256
     event_sha256: str = ""
+    # 2: hashed as RFC 8785 JSON; 1: events written before the ledger scheme.
+    scheme: int = 2
 
 
 def event_hash(event: AuditEvent) -> str:
-    """SHA-256 over the previous event's hash and every recorded field of this one."""
+    """SHA-256 over the previous event's hash and every recorded field of this one: of their
+    RFC 8785 JSON (events of scheme 1: of the previous hash and Python's sorted JSON)."""
     body = {
         "chain": event.chain,
         "sequence": event.sequence,
@@ -51,7 +55,12 @@ def event_hash(event: AuditEvent) -> str:
         "details": event.details,
     }
     text = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
-    return sha256_hex(event.previous_sha256 + text)
+    if event.scheme < EVENT_SCHEME:
+        return sha256_hex(event.previous_sha256 + text)
+    # The same body as JSON values (what an exported bundle holds), with the link and the
+    # scheme inside: anyone recomputes it with an RFC 8785 library.
+    values = json.loads(text)
+    return record_sha256({**values, "previous": event.previous_sha256, "scheme": event.scheme})
 
 
 def audit_event(

@@ -55,11 +55,17 @@ class AuditRepository:
         chain = events[0].chain
         if any(event.chain != chain for event in events):
             raise ValueError("one append, one chain")
+        return _chained(events, await self.head(chain))
+
+    async def head(self, chain: str) -> tuple[int, str]:
+        """The (sequence, hash) of the chain's last event as this process knows it; read when
+        unknown (GENESIS when the chain is empty)."""
         head = self._heads.get(chain)
         if head is None:
             last = await self._events.find_one({"chain": chain}, sort=[("sequence", DESCENDING)])
             head = (last["sequence"], last["event_sha256"]) if last else (0, GENESIS_SHA256)
-        return _chained(events, head)
+            self._heads.put(chain, head)
+        return head
 
     def insert_operations(self, chained: list[AuditEvent]) -> list[InsertOne[Document]]:
         """The inserts of chained events, for a write across collections."""
@@ -117,4 +123,5 @@ def _document(event: AuditEvent) -> Document:
 
 def _event(doc: Document) -> AuditEvent:
     fields = {f.name for f in dataclasses.fields(AuditEvent)}
-    return AuditEvent(**{k: v for k, v in doc.items() if k in fields})
+    # Events stored without a scheme were hashed before the ledger scheme.
+    return AuditEvent(**{"scheme": 1, **{k: v for k, v in doc.items() if k in fields}})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -78,6 +79,14 @@ class AuditLog:
         self._repository.appended(prepared.events, inserted)
         if inserted < len(prepared.events):
             await self._repository.append(prepared.events[inserted:])
+
+    async def head(self, chain: str) -> tuple[int, str]:
+        """The (sequence, hash) of a chain's last event, as this process last wrote or read it."""
+        return await self._repository.head(chain)
+
+    def chain(self, chain: str) -> AsyncIterator[AuditEvent]:
+        """A chain's events in order."""
+        return self._repository.chain(chain)
 
     @staticmethod
     def authorise_reading(actor: Principal) -> None:

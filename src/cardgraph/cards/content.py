@@ -19,7 +19,7 @@ from cardgraph.cards.sagemaker_schema import (
     Tagged,
 )
 from cardgraph.errors import FieldProblem, ValidationFailedError
-from cardgraph.hashing import canonical_json
+from cardgraph.hashing import CanonicalisationError, canonical_json
 
 JsonObject = dict[str, Any]
 # Integral floats within this bound are stored as ints, so 1 and 1.0 hash the same.
@@ -48,7 +48,12 @@ def validate_content(content: Any) -> JsonObject:
     problems: list[FieldProblem] = []
     normalised = _check(CARD_CONTENT, content, "$", problems)
     if not problems:
-        size = len(canonical_json(normalised))
+        try:
+            size = len(canonical_json(normalised))
+        except CanonicalisationError as error:  # a lone surrogate in a string, say
+            raise ValidationFailedError(
+                [FieldProblem("$", f"not canonical JSON: {error}")]
+            ) from None
         if size > MAX_CONTENT_CHARS:
             problems.append(
                 FieldProblem("$", f"content is {size} characters; at most {MAX_CONTENT_CHARS}")
@@ -80,6 +85,14 @@ def _check(node: Node, value: Any, path: str, problems: list[FieldProblem]) -> A
             return _check_tagged(node, value, path, problems)
 
 
+def _has_lone_surrogate(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 def _check_str(node: Str, value: Any, path: str, problems: list[FieldProblem]) -> Any:
     if not isinstance(value, str):
         problems.append(FieldProblem(path, f"must be a string, not {_kind(value)}"))
@@ -89,6 +102,8 @@ def _check_str(node: Str, value: Any, path: str, problems: list[FieldProblem]) -
         problems.append(FieldProblem(path, f"must have at least {node.min_len} character(s)"))
     elif node.max_len is not None and len(value) > node.max_len:
         problems.append(FieldProblem(path, f"has {len(value)} characters; at most {node.max_len}"))
+    elif not value.isascii() and _has_lone_surrogate(value):
+        problems.append(FieldProblem(path, "must be valid Unicode (it has a lone surrogate)"))
     return value
 
 
@@ -102,6 +117,10 @@ def _check_num(node: Num, value: Any, path: str, problems: list[FieldProblem]) -
             return value
         if value.is_integer() and abs(value) < _EXACT_INT_LIMIT:
             value = int(value)
+    elif abs(value) >= _EXACT_INT_LIMIT:
+        # RFC 8785 numbers are IEEE doubles: a larger integer would not hash as written.
+        problems.append(FieldProblem(path, "must be an integer of magnitude below 2^53"))
+        return value
     if node.minimum is not None and value < node.minimum:
         problems.append(FieldProblem(path, f"must be at least {node.minimum:g}"))
     return value

@@ -9,10 +9,10 @@ from typing import Any
 
 from cardgraph.audit.models import AuditEvent, audit_event
 from cardgraph.cards.field_diff import changed_sections
-from cardgraph.cards.models import CardStatus, CardVersion, StatusChange, VersionSource
+from cardgraph.cards.ledger_entries import chained_version
+from cardgraph.cards.models import CardStatus, CardVersion, VersionSource
 from cardgraph.cards.write_queue import Pending
 from cardgraph.errors import ArchivedError, ConflictError
-from cardgraph.hashing import chain_sha256, sha256_hex
 from cardgraph.principals import Principal
 
 
@@ -51,38 +51,6 @@ class ContentOutcome:
         return self.result
 
 
-def new_version(
-    card_id: str,
-    name: str,
-    number: int,
-    content_json: str,
-    status: CardStatus,
-    previous_chain: str | None,
-    actor: Principal,
-    now: datetime,
-    source: VersionSource,
-    job_id: str | None = None,
-) -> CardVersion:
-    """A version of canonical `content_json` chained after `previous_chain` (None for
-    version 1)."""
-    content_sha = sha256_hex(content_json)
-    return CardVersion(
-        card_id=card_id,
-        card_name=name,
-        number=number,
-        status=status,
-        content_json=content_json,
-        content_sha256=content_sha,
-        chain_sha256=chain_sha256(previous_chain, content_sha),
-        previous_chain_sha256=previous_chain,
-        created_at=now,
-        created_by=actor.actor,
-        source=source,
-        status_history=(StatusChange(None, status, actor.actor, now),),
-        job_id=job_id,
-    )
-
-
 def plan_content(
     card_id: str,
     name: str,
@@ -105,22 +73,26 @@ def plan_content(
         )
     unchanged = latest.content_sha256 == change.content_sha256
     details: dict[str, Any] = {"source": change.source.value, "job": change.job_id}
+    details["cardId"] = card_id
     if unchanged:
         details["unchanged"] = True
         version = latest
     else:
-        version = new_version(
+        version = chained_version(
             card_id,
             name,
             latest.number + 1,
             change.content_json,
             CardStatus.DRAFT,
             latest.chain_sha256,
-            change.actor,
+            change.actor.actor,
             now,
             change.source,
             change.job_id,
         )
+    if not unchanged:
+        # Binds the audit event to the exact version record it created (verifyCard checks).
+        details["chainSha256"] = version.chain_sha256
     event = audit_event(
         change.actor,
         "updateCardContent",

@@ -107,6 +107,10 @@ class StatusChange:
     to_status: CardStatus
     changed_by: str
     changed_at: datetime
+    # The change's ledger hash (the first entry's is the version's chain hash).
+    sha256: str = ""
+    # Written before the ledger scheme and vouched for by the card's migration record.
+    migrated: bool = False
 
 
 # A version named without its card document: (card id, card name, version number).
@@ -130,6 +134,8 @@ class CardVersion:
     source: VersionSource
     status_history: tuple[StatusChange, ...] = ()
     job_id: str | None = None
+    # The hashing rules it was written under (1: before the ledger; see cardgraph.ledger).
+    scheme: int = 2
 
     @cached_property
     def content(self) -> dict[str, Any]:
@@ -184,19 +190,3 @@ class CardFilter:
     created_after: datetime | None = None
     created_before: datetime | None = None
     model_package_group: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Verification:
-    """Outcome of verifying a card's version chain."""
-
-    card_name: str
-    versions_checked: int
-    first_invalid_version: int | None
-    reason: str | None
-    chain_sha256: str | None
-
-    @property
-    def valid(self) -> bool:
-        """Whether every version matched."""
-        return self.first_invalid_version is None

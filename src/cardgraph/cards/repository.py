@@ -13,19 +13,23 @@ from pymongo.errors import DuplicateKeyError
 
 from cardgraph.cards.card_documents import card_document, card_from_document
 from cardgraph.cards.card_lists import CardLists
+from cardgraph.cards.ledger_entries import status_head
 from cardgraph.cards.list_queries import RowKey
 from cardgraph.cards.models import (
     Card,
     CardFilter,
     CardSort,
-    CardStatus,
     CardVersion,
     StatusChange,
     VersionKey,
-    VersionSource,
+)
+from cardgraph.cards.version_documents import (
+    status_change_document,
+    version_document,
+    version_from_document,
+    version_id,
 )
 from cardgraph.storage.mongo import CARD_VERSIONS, CARDS, Document, insert_in_order
-from cardgraph.storage.stored_values import stored_enum
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,15 +41,20 @@ class SummaryChange:
 
 
 def summary_change(
-    card: Card, version: CardVersion, risk: str | None, group: str | None, updated_at: datetime
+    card: Card,
+    version: CardVersion,
+    risk: str | None,
+    group: str | None,
+    updated_at: datetime,
+    checkpoint: Document | None = None,
 ) -> SummaryChange:
-    """The summary update for a new latest `version`: one update on `_id` alone, whose
-    fields each keep their value unless this version wins (the card is live and records no
-    newer version), so a lost race modifies nothing."""
+    """The summary update for a new latest `version` (and the card's new signed head, if
+    given): one update on `_id` alone, whose fields each keep their value unless this version
+    wins (the card is live and records no newer version), so a lost race modifies nothing."""
     # Not findAndModify, which the embedded server serves with a collection scan; and `_id`
     # alone, the one filter it serves without weighing every index (1.4 ms against 1.7).
     revision = secrets.randbits(62)
-    fields = {
+    fields: dict[str, object] = {
         "latest_version": version.number,
         "status": version.status.value,
         "risk_rating": risk,
@@ -53,6 +62,8 @@ def summary_change(
         "updated_at": updated_at,
         "revision": revision,
     }
+    if checkpoint is not None:
+        fields["checkpoint"] = checkpoint
     wins = {"$and": [{"$eq": ["$deleted", False]}, {"$lte": ["$latest_version", version.number]}]}
     update = [{"$set": {k: {"$cond": [wins, {"$literal": v}, f"${k}"]} for k, v in fields.items()}}]
     card = dataclasses.replace(
@@ -78,16 +89,16 @@ class CardRepository:
     async def insert_versions(self, versions: list[CardVersion]) -> int:
         """Commit consecutive new versions in one insert; how many went in before a
         (card, number) or job that exists already stopped the rest."""
-        return await insert_in_order(self._versions, [_version_document(v) for v in versions])
+        return await insert_in_order(self._versions, [version_document(v) for v in versions])
 
     def version_operations(self, versions: list[CardVersion]) -> list[InsertOne[Document]]:
         """The inserts of new versions, for a write across collections."""
         namespace = self._versions.full_name
-        return [InsertOne(_version_document(v), namespace=namespace) for v in versions]
+        return [InsertOne(version_document(v), namespace=namespace) for v in versions]
 
     async def delete_version(self, card_id: str, number: int) -> None:
         """Remove a version that was never made visible (its card insert failed)."""
-        await self._versions.delete_one({"_id": _version_id(card_id, number)})
+        await self._versions.delete_one({"_id": version_id(card_id, number)})
 
     async def insert_card(self, card: Card) -> bool:
         """Insert a new card; False when a live card already has that name."""
@@ -110,22 +121,22 @@ class CardRepository:
         """
         number = max(card.latest_version, 1)
         while True:
-            ids = [_version_id(card.id, number), _version_id(card.id, number + 1)]
+            ids = [version_id(card.id, number), version_id(card.id, number + 1)]
             found = {doc["number"]: doc async for doc in self._versions.find({"_id": {"$in": ids}})}
             if number + 1 in found:
                 number += 1  # a writer got past the summary (or crashed before updating it)
                 continue
             if number in found:
-                return _version(found[number], card.name)
+                return version_from_document(found[number], card.name)
             break
         # The pointer names no version (a summary ahead of a lost write): fall back to a scan.
         doc = await self._versions.find_one({"card_id": card.id}, sort=[("number", DESCENDING)])
-        return _version(doc, card.name) if doc else None
+        return version_from_document(doc, card.name) if doc else None
 
     async def get_version(self, card: Card, number: int) -> CardVersion | None:
         """One version of a card by number."""
-        doc = await self._versions.find_one({"_id": _version_id(card.id, number)})
-        return _version(doc, card.name) if doc else None
+        doc = await self._versions.find_one({"_id": version_id(card.id, number)})
+        return version_from_document(doc, card.name) if doc else None
 
     async def get_versions(self, wanted: list[tuple[Card, int]]) -> list[CardVersion | None]:
         """Several versions by (card, number) in one query, in the order asked."""
@@ -133,17 +144,17 @@ class CardRepository:
 
     async def versions_by_key(self, wanted: list[VersionKey]) -> list[CardVersion | None]:
         """Several versions by (card id, card name, number) in one query, in the order asked."""
-        ids = [_version_id(card_id, number) for card_id, _, number in wanted]
+        ids = [version_id(card_id, number) for card_id, _, number in wanted]
         found = {doc["_id"]: doc async for doc in self._versions.find({"_id": {"$in": ids}})}
         return [
-            _version(found[version_id], name) if version_id in found else None
+            version_from_document(found[version_id], name) if version_id in found else None
             for version_id, (_, name, _) in zip(ids, wanted, strict=True)
         ]
 
     async def version_of_job(self, card: Card, job_id: str) -> CardVersion | None:
         """The version a job created, if it created one (redelivered jobs find it here)."""
         doc = await self._versions.find_one({"card_id": card.id, "job_id": job_id})
-        return _version(doc, card.name) if doc else None
+        return version_from_document(doc, card.name) if doc else None
 
     async def list_versions(
         self, card: Card, after_number: int | None, limit: int
@@ -163,21 +174,24 @@ class CardRepository:
     async def _versions_in(self, numbers: Document, card: Card, limit: int) -> list[CardVersion]:
         query: Document = {"card_id": card.id, "number": numbers}
         cursor = self._versions.find(query).sort("number", ASCENDING).limit(limit)
-        return [_version(doc, card.name) async for doc in cursor]
+        return [version_from_document(doc, card.name) async for doc in cursor]
 
     async def count_versions(self, card: Card) -> int:
         """How many versions a card has."""
         return await self._versions.count_documents({"card_id": card.id})
 
-    async def record_status(
-        self, card: Card, number: int, expected: CardStatus, change: StatusChange
-    ) -> bool:
-        """Change a version's status if it still is `expected`; append the change to history."""
+    async def record_status(self, card: Card, latest: CardVersion, change: StatusChange) -> bool:
+        """Change a version's status if its status chain still ends where `latest` says (the
+        change is chained after that); append the change to its history."""
         result = await self._versions.update_one(
-            {"_id": _version_id(card.id, number), "status": expected.value},
             {
-                "$set": {"status": change.to_status.value},
-                "$push": {"status_history": _status_change_document(change)},
+                "_id": version_id(card.id, latest.number),
+                "status": latest.status.value,
+                "status_sha256": status_head(latest),
+            },
+            {
+                "$set": {"status": change.to_status.value, "status_sha256": change.sha256},
+                "$push": {"status_history": status_change_document(change)},
             },
         )
         return result.modified_count == 1
@@ -203,6 +217,24 @@ class CardRepository:
         )
         return None
 
+    async def store_checkpoint(self, card_id: str, checkpoint: Document, events: int) -> bool:
+        """Keep a signed checkpoint as the card's head unless a later one (covering more audit
+        events) is there already."""
+        result = await self._cards.update_one(
+            {
+                "_id": card_id,
+                "$or": [{"checkpoint": None}, {"checkpoint.events": {"$lt": events}}],
+            },
+            {"$set": {"checkpoint": checkpoint}},
+        )
+        return result.modified_count == 1
+
+    async def stored_checkpoint(self, card_id: str) -> Document | None:
+        """The card's head checkpoint as stored (read afresh: never from a cache)."""
+        doc = await self._cards.find_one({"_id": card_id}, {"checkpoint": 1})
+        found = doc.get("checkpoint") if doc else None
+        return found if isinstance(found, dict) else None
+
     async def mark_deleted(self, card: Card, deleted_at: datetime, deleted_by: str) -> bool:
         """Retire a card: its name becomes free, its versions stay for the record."""
         result = await self._cards.update_one(
@@ -227,74 +259,3 @@ class CardRepository:
     async def count_cards(self, card_filter: CardFilter) -> int:
         """How many live cards match the filter."""
         return await self._lists.count_cards(card_filter)
-
-
-def _version_id(card_id: str, number: int) -> str:
-    return f"{card_id}:{number}"
-
-
-def _status_change_document(change: StatusChange) -> Document:
-    return {
-        "from": change.from_status.value if change.from_status else None,
-        "to": change.to_status.value,
-        "by": change.changed_by,
-        "at": change.changed_at,
-    }
-
-
-def _version_document(version: CardVersion) -> Document:
-    doc: Document = {
-        "_id": _version_id(version.card_id, version.number),
-        "card_id": version.card_id,
-        "number": version.number,
-        "status": version.status.value,
-        "content_json": version.content_json,
-        "content_sha256": version.content_sha256,
-        "chain_sha256": version.chain_sha256,
-        "prev_sha256": version.previous_chain_sha256,
-        "created_at": version.created_at,
-        "created_by": version.created_by,
-        "source": version.source.value,
-        "status_history": [_status_change_document(c) for c in version.status_history],
-    }
-    if version.job_id is not None:
-        # Only set when present, so a sparse unique index on job_id can key idempotent jobs.
-        doc["job_id"] = version.job_id
-    return doc
-
-
-def _version(doc: Document, card_name: str) -> CardVersion:
-    def status(value: object, field: str) -> CardStatus:
-        return stored_enum(
-            CardStatus, value, record="card version", record_id=doc["_id"], field=field
-        )
-
-    return CardVersion(
-        card_id=doc["card_id"],
-        card_name=card_name,
-        number=doc["number"],
-        status=status(doc["status"], "status"),
-        content_json=doc["content_json"],
-        content_sha256=doc["content_sha256"],
-        chain_sha256=doc["chain_sha256"],
-        previous_chain_sha256=doc.get("prev_sha256"),
-        created_at=doc["created_at"],
-        created_by=doc["created_by"],
-        source=stored_enum(
-            VersionSource,
-            doc["source"],
-            record="card version",
-            record_id=doc["_id"],
-            field="source",
-        ),
-        job_id=doc.get("job_id"),
-        status_history=tuple(
-            StatusChange(
-                from_status=status(c["from"], "status history") if c.get("from") else None,
-                to_status=status(c["to"], "status history"),
-                changed_by=c["by"],
-                changed_at=c["at"],
-            )
-            for c in doc.get("status_history", [])
-        ),
-    )

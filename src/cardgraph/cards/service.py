@@ -12,19 +12,20 @@ from cardgraph.audit import context as audit_context
 from cardgraph.audit.service import AuditLog
 from cardgraph.caching.freshness import Freshness
 from cardgraph.cards.card_reads import CardKey, CardReads
+from cardgraph.cards.checkpoints import CardCheckpoints, Publisher
 from cardgraph.cards.content import model_package_group_of, risk_rating_of
-from cardgraph.cards.content_changes import ContentChange, new_version
+from cardgraph.cards.content_changes import ContentChange
 from cardgraph.cards.content_check import checked_content
 from cardgraph.cards.content_writer import MAX_WRITE_ATTEMPTS, ContentWriter
 from cardgraph.cards.field_diff import VersionDiff
+from cardgraph.cards.history_bundle import history_bundle
+from cardgraph.cards.ledger_entries import chained_status_change, chained_version
 from cardgraph.cards.models import (
     Card,
     CardFilter,
     CardSort,
     CardStatus,
     CardVersion,
-    StatusChange,
-    Verification,
     VersionSource,
     check_approval_policy,
     check_card_name,
@@ -32,12 +33,13 @@ from cardgraph.cards.models import (
     check_transition,
 )
 from cardgraph.cards.repository import CardRepository
-from cardgraph.cards.verification import verify_versions
+from cardgraph.cards.verification import Verification, verify_card
 from cardgraph.clock import utc_now_ms
 from cardgraph.errors import BadRequestError, ConflictError
 from cardgraph.events.models import CardEvent, CardEventKind
 from cardgraph.events.publisher import EventPublisher
 from cardgraph.hashing import sha256_hex
+from cardgraph.ledger.signing import Checkpoint, SigningKey
 from cardgraph.pagination import CursorKind, Page, PageRequest
 from cardgraph.principals import Principal, Role
 from cardgraph.storage.ordered_writes import OrderedWrites
@@ -54,6 +56,8 @@ class CardService:
         audit: AuditLog,
         events: EventPublisher | None = None,
         freshness: Freshness,
+        signing_key: SigningKey,
+        publish_checkpoint: Publisher | None = None,
         writes: OrderedWrites | None = None,
         high_risk_policy: bool = True,
         clock: Callable[[], datetime] | None = None,
@@ -66,12 +70,17 @@ class CardService:
         self._clock = clock or utc_now_ms
         # Cached reads and the cache upkeep after a write; read-only callers may use it directly.
         self.reads = CardReads(repository, freshness)
+        # Every write ends by signing the card's new head.
+        self.checkpoints = CardCheckpoints(
+            repository, audit, signing_key, self._clock, publish_checkpoint
+        )
         # Content changes go through the group-commit writer; status changes share its lock.
         self._writer = ContentWriter(
             repository,
             self.reads,
             audit=audit,
             events=self._events,
+            checkpoints=self.checkpoints,
             writes=writes,
             clock=self._clock,
         )
@@ -95,7 +104,9 @@ class CardService:
             check_approval_policy(normalised)
         now = self._clock()
         card_id = uuid.uuid4().hex
-        version = new_version(card_id, name, 1, content_json, status, None, actor, now, source)
+        version = chained_version(
+            card_id, name, 1, content_json, status, None, actor.actor, now, source
+        )
         # The version goes in first under a fresh card id; the card document (unique live
         # name) then makes it visible, so a lost race or a crash never shows half a card.
         await self._repository.insert_versions([version])
@@ -123,8 +134,14 @@ class CardService:
             card_name=name,
             version=1,
             after=version.content_sha256,
-            details={"status": status.value, "source": source.value},
+            details={
+                "status": status.value,
+                "source": source.value,
+                "cardId": card_id,
+                "chainSha256": version.chain_sha256,
+            },
         )
+        await self.checkpoints.sign_head(card, version)
         await self._writer.announce(
             CardEventKind.VERSION_CREATED, version, sections=tuple(sorted(normalised))
         )
@@ -168,8 +185,8 @@ class CardService:
             check_transition(latest.status, status)
             if status is CardStatus.APPROVED and self._high_risk_policy:
                 check_approval_policy(latest.content)
-            change = StatusChange(latest.status, status, actor.actor, self._clock())
-            if not await self._repository.record_status(card, latest.number, latest.status, change):
+            change = chained_status_change(latest, status, actor.actor, self._clock())
+            if not await self._repository.record_status(card, latest, change):
                 continue  # another status change won; re-check the workflow against it
             updated = dataclasses.replace(
                 latest, status=status, status_history=(*latest.status_history, change)
@@ -190,8 +207,15 @@ class CardService:
                 version=updated.number,
                 before=updated.content_sha256,
                 after=updated.content_sha256,
-                details={"from": latest.status.value, "to": status.value},
+                details={
+                    "from": latest.status.value,
+                    "to": status.value,
+                    "cardId": card.id,
+                    "statusSha256": change.sha256,
+                },
             )
+            if not superseded:
+                await self.checkpoints.sign_head(card, updated)
             await self._writer.announce(CardEventKind.STATUS_CHANGED, updated)
             if superseded:
                 continue
@@ -238,9 +262,19 @@ class CardService:
             )
         return deleted
 
-    async def verify(self, name: str) -> Verification:
-        """Re-hash every version of a card from the stored documents."""
-        return await verify_versions(self._repository, await self.require_card(name))
+    async def verify(self, name: str, given: Checkpoint | None = None) -> Verification:
+        """Check a card's whole history as stored: versions, status changes, audit events,
+        its signed head, and `given` (a checkpoint the caller kept) if any."""
+        card = await self.require_card(name)
+        return await verify_card(self._repository, self._audit, self.checkpoints, card, given)
+
+    async def history_bundle(self, card: Card) -> dict[str, Any]:
+        """The card's whole history for offline verification (`cardgraph verify`)."""
+        return await history_bundle(self._repository, self._audit, self.checkpoints, card)
+
+    async def checkpoint(self, card: Card) -> Checkpoint | None:
+        """The card's signed head as stored."""
+        return await self.checkpoints.stored(card)
 
     # Reads, for the callers that hold only this service.
 

@@ -1,38 +1,106 @@
-"""Re-computing a card's hashes from what is stored: tampering shows at the first bad version."""
+"""verifyCard: a card's history as stored, fed through the ledger check an auditor runs."""
 
 from __future__ import annotations
 
-from cardgraph.cards.models import Card, CardVersion, Verification
+from dataclasses import dataclass
+
+from cardgraph.audit.service import AuditLog
+from cardgraph.cards.checkpoints import CardCheckpoints
+from cardgraph.cards.models import Card, CardVersion
 from cardgraph.cards.repository import CardRepository
-from cardgraph.hashing import chain_sha256, sha256_hex
+from cardgraph.hashing import sha256_hex
+from cardgraph.ledger.check import LedgerCheck, LedgerResult
+from cardgraph.ledger.facts import Finding, StatusFacts, VersionFacts
+from cardgraph.ledger.signing import Checkpoint
 
 BATCH = 500
 
 
-def _problem(version: CardVersion, expected_number: int, previous: str | None) -> str | None:
-    if version.number != expected_number:
-        return f"version {expected_number} is missing"
-    if sha256_hex(version.content_json) != version.content_sha256:
-        return "the content does not match its SHA-256"
-    if version.previous_chain_sha256 != previous:
-        return "the link to the previous version does not match"
-    if chain_sha256(previous, version.content_sha256) != version.chain_sha256:
-        return "the chain hash does not match"
-    return None
+@dataclass(frozen=True, slots=True)
+class Verification:
+    """Outcome of verifying a card's history."""
+
+    card_name: str
+    result: LedgerResult
+    # The card's signed head as stored, when it is well-formed.
+    checkpoint: Checkpoint | None
+
+    @property
+    def valid(self) -> bool:
+        """Whether every record matched."""
+        return self.result.valid
+
+    @property
+    def first_finding(self) -> Finding | None:
+        """The first bad record."""
+        return self.result.findings[0] if self.result.findings else None
 
 
-async def verify_versions(repository: CardRepository, card: Card) -> Verification:
-    """Walk every version in order and re-hash it."""
-    previous: str | None = None
-    expected, checked, after = 1, 0, None
+def version_facts(version: CardVersion) -> VersionFacts:
+    """A stored version as the ledger check takes it (its content hash recomputed)."""
+    return VersionFacts(
+        number=version.number,
+        content_sha256=version.content_sha256,
+        computed_content_sha256=sha256_hex(version.content_json),
+        chain_sha256=version.chain_sha256,
+        previous_chain_sha256=version.previous_chain_sha256,
+        created_at=version.created_at,
+        created_by=version.created_by,
+        source=version.source.value,
+        job_id=version.job_id,
+        status=version.status.value,
+        status_history=tuple(
+            StatusFacts(
+                from_status=c.from_status.value if c.from_status else None,
+                to_status=c.to_status.value,
+                changed_by=c.changed_by,
+                changed_at=c.changed_at,
+                sha256=c.sha256,
+                migrated=c.migrated,
+            )
+            for c in version.status_history
+        ),
+        scheme=version.scheme,
+    )
+
+
+async def verify_card(
+    repository: CardRepository,
+    audit: AuditLog,
+    checkpoints: CardCheckpoints,
+    card: Card,
+    given: Checkpoint | None = None,
+) -> Verification:
+    """Walk every version in order and the card's audit chain; compare them with each other,
+    with the card's summary, with its stored checkpoint and with `given` (one a caller kept)."""
+    check = LedgerCheck(card.id, card.name)
+    after = None
     while True:
         batch = await repository.list_versions(card, after, BATCH)
         for version in batch:
-            checked += 1
-            reason = _problem(version, expected, previous)
-            if reason is not None:
-                return Verification(card.name, checked, expected, reason, None)
-            previous, expected = version.chain_sha256, expected + 1
+            check.add_version(version_facts(version))
         if len(batch) < BATCH:
-            return Verification(card.name, checked, None, None, previous)
+            break
         after = batch[-1].number
+    check.add_events([event async for event in audit.chain(card.name)])
+    named: list[tuple[str, Checkpoint]] = []
+    stored: Checkpoint | None = None
+    raw = await repository.stored_checkpoint(card.id)
+    if raw is None:
+        check.note(
+            "the card's checkpoint",
+            "is missing: it was deleted, or the card's last write stopped before signing",
+        )
+    else:
+        try:
+            stored = Checkpoint.from_json(raw)
+        except ValueError as error:
+            check.note("the card's checkpoint", f"is malformed: {error}")
+        else:
+            named.append(("the card's checkpoint", stored))
+    if given is not None:
+        named.append(("the given checkpoint", given))
+    result = check.finish(
+        latest_version=card.latest_version, checkpoints=named, key=checkpoints.public_key
+    )
+    return Verification(card.name, result, stored)

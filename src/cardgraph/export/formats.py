@@ -8,6 +8,7 @@ from enum import StrEnum
 from typing import Any
 
 from cardgraph.cards.models import Card, CardFilter, CardStatus, CardVersion
+from cardgraph.ledger.signing import Checkpoint
 
 SAGEMAKER_STATUS = {
     CardStatus.DRAFT: "Draft",
@@ -22,10 +23,15 @@ class ExportFormat(StrEnum):
 
     PDF = "PDF"
     JSON = "JSON"
+    # The whole history with its audit chain and signed checkpoint (`cardgraph verify`).
+    HISTORY = "HISTORY"
 
 
-def version_document(card: Card, version: CardVersion) -> bytes:
-    """A version as SageMaker's DescribeModelCard response, plus the hashes."""
+def version_document(
+    card: Card, version: CardVersion, checkpoint: Checkpoint | None = None
+) -> bytes:
+    """A version as SageMaker's DescribeModelCard response, plus the hashes and the card's
+    signed checkpoint."""
     document = {
         "ModelCardArn": card.arn,
         "ModelCardName": card.name,
@@ -36,8 +42,14 @@ def version_document(card: Card, version: CardVersion) -> bytes:
         "CreatedBy": {"UserProfileName": version.created_by},
         "ContentSha256": version.content_sha256,
         "ChainSha256": version.chain_sha256,
+        "Checkpoint": checkpoint.to_json() if checkpoint else None,
     }
     return json.dumps(document, indent=2, ensure_ascii=False).encode()
+
+
+def history_document(bundle: dict[str, Any]) -> bytes:
+    """A history bundle as a file (compact: a long history is large)."""
+    return json.dumps(bundle, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 def filter_to_json(card_filter: CardFilter) -> dict[str, Any]:

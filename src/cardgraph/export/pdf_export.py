@@ -78,7 +78,7 @@ class PdfExport:
         job = context.job
         card, version = await self.resolve(job.input["name"], job.input.get("version"))
         await context.progress(0.1, f"exporting {card.name} version {version.number}")
-        printed = printed_card(card, version)
+        printed = printed_card(card, version, await self._cards.checkpoint(card))
         key = pdf_key(card, version, printed)
         artifact = await self._artifacts.existing(key)
         reused = artifact is not None

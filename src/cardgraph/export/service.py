@@ -13,7 +13,12 @@ from cardgraph.cards.models import CardSort
 from cardgraph.cards.service import CardService
 from cardgraph.clock import utc_now_ms
 from cardgraph.errors import CardgraphError
-from cardgraph.export.formats import ExportFormat, filter_from_json, version_document
+from cardgraph.export.formats import (
+    ExportFormat,
+    filter_from_json,
+    history_document,
+    version_document,
+)
 from cardgraph.export.pdf_export import pdf_filename, pdf_key, render_pdf
 from cardgraph.jobs import names
 from cardgraph.jobs.models import Job, JobError, JobState, Lease, TaskCall
@@ -121,17 +126,24 @@ class BatchExport:
         version = await self._cards.latest_version(card)
         # Keys cover everything each file shows (the status too), so a file is reused only
         # while it would come out the same.
+        checkpoint = await self._cards.checkpoint(card)
         if export_format is ExportFormat.PDF:
-            printed = printed_card(card, version)
+            printed = printed_card(card, version, checkpoint)
             key, filename, content_type = (
                 pdf_key(card, version, printed),
                 pdf_filename(card, version),
                 "application/pdf",
             )
         else:
-            document = version_document(card, version)
-            key = f"json:{card.id}:{version.number}:{hashlib.sha256(document).hexdigest()}"
-            filename, content_type = f"{card.name}-v{version.number}.json", "application/json"
+            if export_format is ExportFormat.HISTORY:
+                document = history_document(await self._cards.history_bundle(card))
+                filename = f"{card.name}-history.json"
+            else:
+                document = version_document(card, version, checkpoint)
+                filename = f"{card.name}-v{version.number}.json"
+            digest = hashlib.sha256(document).hexdigest()
+            key = f"{export_format.value.lower()}:{card.id}:{version.number}:{digest}"
+            content_type = "application/json"
         artifact = await self._artifacts.existing(key)
         if artifact is None:
             data = (

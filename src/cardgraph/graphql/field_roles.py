@@ -21,6 +21,7 @@ MINIMUM_ROLES = MappingProxyType(
         "model_packages": Role.READER,
         "audit_events": Role.APPROVER,
         "verify_card": Role.READER,
+        "signing_key": Role.READER,
         "version_diff": Role.READER,
         "api_keys": Role.ADMIN,
         "viewer": Role.READER,

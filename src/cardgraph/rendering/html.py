@@ -12,13 +12,14 @@ from markupsafe import Markup
 
 from cardgraph.cards.models import Card, CardVersion
 from cardgraph.cards.sagemaker_schema import CARD_CONTENT, EVALUATION_DETAIL, Arr, Obj
+from cardgraph.ledger.signing import Checkpoint
 from cardgraph.rendering import charts
 from cardgraph.rendering.layout import Block, blocks, breakable, fits_a_page, title_of
 
 # Bump when the template or charts change. Artifacts are keyed by the printed HTML itself as
 # well (`PrintedCard.sha256`), so this only matters for changes the HTML does not show (CSS
 # handled differently by a new WeasyPrint, say).
-TEMPLATE_VERSION = "card-pdf-2"
+TEMPLATE_VERSION = "card-pdf-3"
 
 # Section titles in the schema's order (SageMaker's), which is also the order they print in.
 SECTION_TITLES = {
@@ -165,8 +166,11 @@ class PrintedCard:
         )
 
 
-def printed_card(card: Card, version: CardVersion) -> PrintedCard:
-    """The card version as one self-contained HTML document (generation time left out)."""
+def printed_card(
+    card: Card, version: CardVersion, checkpoint: Checkpoint | None = None
+) -> PrintedCard:
+    """The card version as one self-contained HTML document (generation time left out), with
+    the card's signed checkpoint if given."""
     content = version.content
     risk = (content.get("intended_uses") or {}).get("risk_rating")
     html = _environment.get_template("card.html.j2").render(
@@ -174,11 +178,14 @@ def printed_card(card: Card, version: CardVersion) -> PrintedCard:
         version=version,
         sections=sections_of(content),
         risk=risk,
+        checkpoint=checkpoint,
         generated_at=Markup(_GENERATED_AT),  # noqa: S704 - our own constant
     )
     return PrintedCard(html)
 
 
-def render_card_html(card: Card, version: CardVersion, generated_at: datetime) -> str:
+def render_card_html(
+    card: Card, version: CardVersion, generated_at: datetime, checkpoint: Checkpoint | None = None
+) -> str:
     """The card version as one self-contained HTML document."""
-    return printed_card(card, version).html(generated_at)
+    return printed_card(card, version, checkpoint).html(generated_at)

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-import strawberry
+from typing import Annotated
 
+import strawberry
+from strawberry.scalars import JSON
+
+from cardgraph.errors import FieldProblem, ValidationFailedError
+from cardgraph.graphql.audit.ledger_types import SigningKeyType
 from cardgraph.graphql.audit.types import AuditEventType, VerificationType
 from cardgraph.graphql.context import Info
 from cardgraph.graphql.pagination import Connection, page_request, to_connection
+from cardgraph.ledger.signing import Checkpoint
 from cardgraph.pagination import AUDIT_EVENTS
 
 
@@ -31,11 +37,31 @@ class AuditQuery:
         return await to_connection(info, page, lambda row: AuditEventType.from_domain(row[0]))
 
     @strawberry.field(
-        description="Re-hash a card's versions and its audit chain from storage; "
-        "reports the first version that does not match."
+        description="Check a card's whole history from storage: every version and status "
+        "change re-hashed and bound to its audit event, the audit chain re-hashed, and the "
+        "history compared with the card's signed checkpoint; reports the first bad record."
     )
-    async def verify_card(self, info: Info, name: str) -> VerificationType:
-        services = info.context.services
-        result = await services.cards.verify(name)
-        audit = await services.audit.check_chain(name)
-        return VerificationType.from_domain(result, audit.events, audit.first_invalid_sequence)
+    async def verify_card(
+        self,
+        info: Info,
+        name: str,
+        checkpoint: Annotated[
+            JSON | None,
+            strawberry.argument(
+                description="A checkpoint you kept (`Checkpoint.document`): the history it "
+                "covers must be unchanged."
+            ),
+        ] = None,
+    ) -> VerificationType:
+        given = None
+        if checkpoint is not None:
+            try:
+                given = Checkpoint.from_json(checkpoint)
+            except ValueError as error:
+                raise ValidationFailedError([FieldProblem("checkpoint", str(error))]) from None
+        result = await info.context.services.cards.verify(name, given)
+        return VerificationType.from_domain(result)
+
+    @strawberry.field(description="The public key this service's checkpoints verify with.")
+    def signing_key(self, info: Info) -> SigningKeyType:
+        return SigningKeyType.from_domain(info.context.services.cards.checkpoints.public_key)

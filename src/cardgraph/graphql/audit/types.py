@@ -9,7 +9,9 @@ import strawberry
 from strawberry.scalars import JSON
 
 from cardgraph.audit.models import AuditEvent
-from cardgraph.cards.models import Verification
+from cardgraph.cards.verification import Verification
+from cardgraph.graphql.audit.ledger_types import CheckpointType
+from cardgraph.ledger.facts import Finding
 
 
 @strawberry.type(name="AuditEvent", description="One recorded change: who did what, when.")
@@ -55,7 +57,28 @@ class AuditEventType:
         )
 
 
-@strawberry.type(name="Verification", description="A card's history re-hashed from storage.")
+@strawberry.type(name="VerificationFinding", description="A record that does not match.")
+class VerificationFindingType:
+    """One finding of verifyCard."""
+
+    record: str = strawberry.field(
+        description="Which record: `version 7`, `version 7, status change 2`, `audit event 12`, "
+        "`card`, `the card's checkpoint` or `the given checkpoint`."
+    )
+    reason: str = strawberry.field(description="What does not match.")
+    version: int | None = strawberry.field(description="The version concerned, if one is.")
+
+    @classmethod
+    def from_domain(cls, finding: Finding) -> VerificationFindingType:
+        return cls(record=finding.record, reason=finding.reason, version=finding.version)
+
+
+@strawberry.type(
+    name="Verification",
+    description="A card's whole history checked from storage: every version and status change "
+    "re-hashed, each bound to its audit event, the audit chain re-hashed, and the history "
+    "compared with the card's signed checkpoint (and one the caller kept, if given).",
+)
 class VerificationType:
     """Result of verifyCard."""
 
@@ -63,30 +86,58 @@ class VerificationType:
     first_invalid_audit_event: int | None = strawberry.field(
         description="Sequence of the first audit event that does not match, if any."
     )
-    valid: bool = strawberry.field(description="Whether every version and audit event matched.")
+    valid: bool = strawberry.field(description="Whether nothing at all was found.")
     card_name: str = strawberry.field(description="The card.")
     versions_checked: int = strawberry.field(
-        description="Versions re-hashed (up to the first invalid one)."
+        description="Versions re-hashed (up to a missing one, if any)."
     )
     first_invalid_version: int | None = strawberry.field(
         description="The first version that does not match, if any."
     )
-    reason: str | None = strawberry.field(description="Why that version does not match.")
+    first_invalid_record: str | None = strawberry.field(
+        description="The first record that does not match (see `findings`), if any."
+    )
+    reason: str | None = strawberry.field(description="Why the first bad record does not match.")
+    findings: list[VerificationFindingType] = strawberry.field(
+        description="Everything that does not match, first bad record first (at most 50)."
+    )
     chain_sha256: str | None = strawberry.field(
-        description="The recomputed head chain hash (when all versions match)."
+        description="The recomputed chain hash of the last version checked."
+    )
+    event_sha256: str | None = strawberry.field(
+        description="The hash of the card's last audit event."
+    )
+    checkpoints_checked: int = strawberry.field(
+        description="Signed checkpoints compared with the history (the card's, and the given one)."
+    )
+    checkpoint: CheckpointType | None = strawberry.field(
+        description="The card's signed head as stored, if there is one."
     )
 
     @classmethod
-    def from_domain(
-        cls, result: Verification, audit_events_checked: int, first_invalid_audit_event: int | None
-    ) -> VerificationType:
+    def from_domain(cls, verification: Verification) -> VerificationType:
+        result = verification.result
+        first = verification.first_finding
+        versions = [f.version for f in result.findings if f.record.startswith("version")]
+        events = [
+            int(f.record.split()[2]) for f in result.findings if f.record.startswith("audit event")
+        ]
         return cls(
-            audit_events_checked=audit_events_checked,
-            first_invalid_audit_event=first_invalid_audit_event,
-            valid=result.valid and first_invalid_audit_event is None,
-            card_name=result.card_name,
-            versions_checked=result.versions_checked,
-            first_invalid_version=result.first_invalid_version,
-            reason=result.reason,
-            chain_sha256=result.chain_sha256,
+            audit_events_checked=result.events,
+            first_invalid_audit_event=min(events) if events else None,
+            valid=result.valid,
+            card_name=verification.card_name,
+            versions_checked=result.versions,
+            first_invalid_version=min((v for v in versions if v is not None), default=None),
+            first_invalid_record=first.record if first else None,
+            reason=first.reason if first else None,
+            findings=[VerificationFindingType.from_domain(f) for f in result.findings],
+            chain_sha256=result.version_sha256,
+            event_sha256=result.event_sha256,
+            checkpoints_checked=result.checkpoints_checked,
+            checkpoint=(
+                CheckpointType.from_domain(verification.checkpoint)
+                if verification.checkpoint
+                else None
+            ),
         )

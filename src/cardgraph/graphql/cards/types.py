@@ -13,6 +13,7 @@ from cardgraph.cards import models
 from cardgraph.cards.field_diff import VersionDiff
 from cardgraph.cards.models import CardStatus, VersionSource
 from cardgraph.errors import DataIntegrityError
+from cardgraph.graphql.audit.ledger_types import CheckpointType
 from cardgraph.graphql.cards.content_mapping import content_to_output
 from cardgraph.graphql.cards.content_types import CardContent, RiskRating
 from cardgraph.graphql.cards.diff_types import VersionDiffType
@@ -63,6 +64,11 @@ class StatusChange:
     to_status: CardStatus = strawberry.field(description="Status after the change.")
     changed_by: str = strawberry.field(description="Who made the change.")
     changed_at: datetime = strawberry.field(description="When the change was made.")
+    sha256: str = strawberry.field(
+        description="Ledger hash of the change: SHA-256 of the RFC 8785 JSON of its record "
+        "(card, version, contentSha256, the previous change's hash, from, to, by, at); the "
+        "first change's is the version's chainSha256."
+    )
 
 
 @strawberry.type(name="CardVersion", description="An immutable version of a card's content.")
@@ -91,6 +97,10 @@ class CardVersionType:
         return cast("JSON", RawJson(self.version.content_json))
 
     number: int = strawberry.field(description="Version number, from 1.")
+    card_id: str = strawberry.field(
+        description="The card's permanent id, which the ledger records hash (a deleted card's "
+        "name can be reused; its id never is)."
+    )
     status: CardStatus = strawberry.field(description="Status of this version.")
     content: CardContent = strawberry.field(
         resolver=_content,
@@ -101,10 +111,14 @@ class CardVersionType:
         resolver=_content_json,
         description="The content as SageMaker's snake_case model card JSON.",
     )
-    content_sha256: str = strawberry.field(description="SHA-256 of the canonical content JSON.")
+    content_sha256: str = strawberry.field(
+        description="SHA-256 of the content's RFC 8785 (JCS) canonical JSON: any JCS library "
+        "recomputes it from `contentJson`."
+    )
     chain_sha256: str = strawberry.field(
-        description="Chain hash: SHA-256(previous version's chain hash ‖ contentSha256); "
-        "the latest version's chain hash summarises the whole history."
+        description="Chain hash: SHA-256 of the RFC 8785 JSON of the version's record (card "
+        "id, number, previousSha256, contentSha256, createdAt, createdBy, source, job, first "
+        "status); the latest version's chain hash summarises the whole history."
     )
     previous_sha256: str | None = strawberry.field(
         description="Chain hash of the previous version; null for version 1."
@@ -112,6 +126,9 @@ class CardVersionType:
     created_at: datetime = strawberry.field(description="When this version was created.")
     created_by: str = strawberry.field(description="Who created this version.")
     source: VersionSource = strawberry.field(description="What produced this version's content.")
+    job_id: str | None = strawberry.field(
+        description="The job that wrote this version, if one did."
+    )
 
     @classmethod
     def from_domain(
@@ -121,6 +138,7 @@ class CardVersionType:
             version=version,
             previous=previous,
             number=version.number,
+            card_id=version.card_id,
             status=version.status,
             content_sha256=version.content_sha256,
             chain_sha256=version.chain_sha256,
@@ -128,6 +146,7 @@ class CardVersionType:
             created_at=version.created_at,
             created_by=version.created_by,
             source=version.source,
+            job_id=version.job_id,
         )
 
     @strawberry.field(description="Every status change of this version, oldest first.")
@@ -138,6 +157,7 @@ class CardVersionType:
                 to_status=c.to_status,
                 changed_by=c.changed_by,
                 changed_at=c.changed_at,
+                sha256=c.sha256,
             )
             for c in self.version.status_history
         ]
@@ -206,6 +226,13 @@ class CardType:
             created_by=card.created_by,
             updated_at=card.updated_at,
         )
+
+    @strawberry.field(
+        description="The card's signed head: the checkpoint signed after its last write."
+    )
+    async def checkpoint(self, info: Info) -> CheckpointType | None:
+        found = await info.context.services.cards.checkpoint(self.card)
+        return CheckpointType.from_domain(found) if found else None
 
     @strawberry.field(description="The latest version.")
     async def latest_version(self, info: Info) -> CardVersionType:

@@ -1,0 +1,81 @@
+"""Signing each card's head after every write, and keeping the checkpoint where readers and
+auditors find it: on the card, and optionally as an S3 object a database writer cannot reach."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+
+from cardgraph.audit.service import AuditLog
+from cardgraph.cards.models import Card, CardVersion
+from cardgraph.cards.repository import CardRepository
+from cardgraph.ledger.signing import Checkpoint, PublicKey, SigningKey, sign_checkpoint
+
+log = logging.getLogger(__name__)
+
+# Where a checkpoint is also published (an S3 object, say); failures are logged, not raised.
+Publisher = Callable[[Checkpoint], Awaitable[None]]
+
+
+class CardCheckpoints:
+    """Signs a card's head (its latest version and its audit chain's last event)."""
+
+    def __init__(
+        self,
+        repository: CardRepository,
+        audit: AuditLog,
+        key: SigningKey,
+        clock: Callable[[], datetime],
+        publish: Publisher | None = None,
+    ) -> None:
+        self._repository = repository
+        self._audit = audit
+        self._key = key
+        self._clock = clock
+        self._publish = publish
+
+    @property
+    def public_key(self) -> PublicKey:
+        """The key checkpoints verify with."""
+        return self._key.public_key
+
+    def sign(self, card: Card, latest: CardVersion, head: tuple[int, str]) -> Checkpoint:
+        """A checkpoint of `latest` and the audit chain's `head` (sequence, hash); no I/O."""
+        events, event_sha = head
+        return sign_checkpoint(
+            self._key,
+            card_id=card.id,
+            card_name=card.name,
+            versions=latest.number,
+            version_sha256=latest.chain_sha256,
+            events=events,
+            event_sha256=event_sha,
+            at=self._clock(),
+        )
+
+    async def sign_head(self, card: Card, latest: CardVersion) -> Checkpoint:
+        """Sign and keep the card's head as this process knows it (after a write)."""
+        checkpoint = self.sign(card, latest, await self._audit.head(card.name))
+        await self._repository.store_checkpoint(card.id, checkpoint.to_json(), checkpoint.events)
+        await self.published(checkpoint)
+        return checkpoint
+
+    async def published(self, checkpoint: Checkpoint) -> None:
+        """Publish a stored checkpoint where a database writer cannot reach, if configured."""
+        if self._publish is None:
+            return
+        try:
+            await self._publish(checkpoint)
+        except Exception:  # the database copy stands; the anchor is best effort
+            log.exception("publishing the checkpoint of %s failed", checkpoint.card_name)
+
+    async def stored(self, card: Card) -> Checkpoint | None:
+        """The card's head checkpoint as stored (None if absent or malformed)."""
+        doc = await self._repository.stored_checkpoint(card.id)
+        if doc is None:
+            return None
+        try:
+            return Checkpoint.from_json(doc)
+        except ValueError:
+            return None  # verifyCard reports a tampered checkpoint by its signature
