@@ -23,6 +23,7 @@ from cardgraph.aws.clients import AwsClients
 from cardgraph.aws.s3 import S3
 from cardgraph.aws.sagemaker import SageMaker
 from cardgraph.caching.freshness import Freshness
+from cardgraph.cards.checkpoints import s3_publisher
 from cardgraph.cards.repository import CardRepository
 from cardgraph.cards.service import CardService
 from cardgraph.cursor_secret import CursorSigning
@@ -80,6 +81,8 @@ def build_services(
     freshness = Freshness(settings.cache_max_age_s)
     events = EventPublisher(redis, freshness.origin)
     audit = AuditLog(AuditRepository(db))
+    aws = AwsClients(settings)
+    s3 = S3(aws)
     cards = CardService(
         CardRepository(db),
         arn_prefix=arn_prefix,
@@ -87,14 +90,17 @@ def build_services(
         events=events,
         freshness=freshness,
         signing_key=load_signing_key(settings),
+        publish_checkpoint=(
+            s3_publisher(s3, settings.checkpoint_bucket, settings.checkpoint_prefix)
+            if settings.checkpoint_bucket
+            else None
+        ),
         writes=OrderedWrites(mongo) if settings.mongodb_bulk_write else None,
         high_risk_policy=settings.policy_high_risk_needs_evidence,
     )
     # Counts job transitions for /metrics as its conditional writes make them (exactly once).
     jobs_repository = ObservedJobRepository(db)
     queue = JobQueue(settings) if settings.redis_url else None
-    aws = AwsClients(settings)
-    s3 = S3(aws)
     sagemaker = SageMaker(aws)
     store: ArtifactStore = (
         S3ArtifactStore(

@@ -3,11 +3,13 @@ auditors find it: on the card, and optionally as an S3 object a database writer 
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from cardgraph.audit.service import AuditLog
+from cardgraph.aws.s3 import S3, S3Location
 from cardgraph.cards.models import Card, CardVersion
 from cardgraph.cards.repository import CardRepository
 from cardgraph.ledger.signing import Checkpoint, PublicKey, SigningKey, sign_checkpoint
@@ -16,6 +18,19 @@ log = logging.getLogger(__name__)
 
 # Where a checkpoint is also published (an S3 object, say); failures are logged, not raised.
 Publisher = Callable[[Checkpoint], Awaitable[None]]
+
+
+def s3_publisher(s3: S3, bucket: str, prefix: str) -> Publisher:
+    """Writes each checkpoint to `s3://bucket/prefix{card id}/{events, 12 digits}.json`: with
+    S3 Object Lock on the bucket, a database writer cannot rewrite what was published."""
+    base = S3Location(bucket, prefix)
+
+    async def publish(checkpoint: Checkpoint) -> None:
+        document = json.dumps(checkpoint.to_json(), indent=2).encode()
+        target = base.child(checkpoint.card_id, f"{checkpoint.events:012d}.json")
+        await s3.put(target, document, "application/json")
+
+    return publish
 
 
 class CardCheckpoints:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import secrets
 from dataclasses import dataclass
 from typing import Any
 
@@ -136,6 +137,8 @@ class LedgerMigration:
                 "digest": record_sha256({"migrated": vouched}),
             },
         )
+        # A new revision: readers drop versions cached with their old hashes.
+        await self._cards.update_one({"_id": card.id}, {"$set": {"revision": secrets.randbits(62)}})
         if previous is not None and not card_doc.get("deleted"):
             await self._checkpoints.sign_head(card, previous)
         return MigratedCard(card.name, len(vouched), legacy_previous, legacy_first_invalid)
