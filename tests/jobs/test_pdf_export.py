@@ -66,11 +66,17 @@ def test_export_renders_every_section_and_metric(
         "page 1 of",
     ):
         assert expected in text, expected
-    content_sha = reader.data(
-        "query($n: String!) { card(name: $n) { latestVersion { contentSha256 } } }",
+    shown = reader.data(
+        "query($n: String!) { card(name: $n) { latestVersion { contentSha256 } "
+        "checkpoint { keyId signature eventSha256 } } }",
         {"n": card_name},
-    )
-    assert content_sha["card"]["latestVersion"]["contentSha256"] in text.replace(" ", "")
+    )["card"]
+    unspaced = text.replace(" ", "")
+    assert shown["latestVersion"]["contentSha256"] in unspaced
+    # The card's signed checkpoint is printed whole: the PDF alone lets a reader check later.
+    assert "Signed checkpoint of the card's history" in text
+    for value in shown["checkpoint"].values():
+        assert value in unspaced, value
 
 
 def test_download_needs_a_key(editor: GraphQLClient, card_name: str, api_url: str) -> None:

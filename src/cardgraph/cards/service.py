@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import uuid
 from collections.abc import Callable
 from datetime import datetime
@@ -16,10 +15,10 @@ from cardgraph.cards.checkpoints import CardCheckpoints, Publisher
 from cardgraph.cards.content import model_package_group_of, risk_rating_of
 from cardgraph.cards.content_changes import ContentChange
 from cardgraph.cards.content_check import checked_content
-from cardgraph.cards.content_writer import MAX_WRITE_ATTEMPTS, ContentWriter
+from cardgraph.cards.content_writer import ContentWriter
 from cardgraph.cards.field_diff import VersionDiff
 from cardgraph.cards.history_bundle import history_bundle
-from cardgraph.cards.ledger_entries import chained_status_change, chained_version
+from cardgraph.cards.ledger_entries import chained_version
 from cardgraph.cards.models import (
     Card,
     CardFilter,
@@ -30,9 +29,9 @@ from cardgraph.cards.models import (
     check_approval_policy,
     check_card_name,
     check_kms_key_id,
-    check_transition,
 )
 from cardgraph.cards.repository import CardRepository
+from cardgraph.cards.status_writer import StatusWriter
 from cardgraph.cards.verification import Verification, verify_card
 from cardgraph.clock import utc_now_ms
 from cardgraph.errors import BadRequestError, ConflictError
@@ -82,6 +81,15 @@ class CardService:
             events=self._events,
             checkpoints=self.checkpoints,
             writes=writes,
+            clock=self._clock,
+        )
+        self._statuses = StatusWriter(
+            repository,
+            self.reads,
+            self._writer,
+            audit=audit,
+            checkpoints=self.checkpoints,
+            high_risk_policy=high_risk_policy,
             clock=self._clock,
         )
 
@@ -175,52 +183,7 @@ class CardService:
         """Change the latest version's status in place; no new version is made."""
         actor.require(Role.EDITOR, "changing card status")
         _require_approver_for(status, actor)
-        async with self._writer.card_lock(name):
-            return await self._write_status(name, status, actor)
-
-    async def _write_status(self, name: str, status: CardStatus, actor: Principal) -> CardVersion:
-        card = await self.require_card(name)
-        for _ in range(MAX_WRITE_ATTEMPTS):
-            latest = await self.reads.current_version(card)
-            check_transition(latest.status, status)
-            if status is CardStatus.APPROVED and self._high_risk_policy:
-                check_approval_policy(latest.content)
-            change = chained_status_change(latest, status, actor.actor, self._clock())
-            if not await self._repository.record_status(card, latest, change):
-                continue  # another status change won; re-check the workflow against it
-            updated = dataclasses.replace(
-                latest, status=status, status_history=(*latest.status_history, change)
-            )
-            # A version created meanwhile is a later event, except that archiving must reach
-            # whatever is latest: an archived card accepts no content at all. The change just
-            # written to the older version happened all the same: it is audited like any other.
-            superseded = False
-            if status is CardStatus.ARCHIVED:
-                newest = await self.reads.current_version(card)
-                superseded = newest.number != latest.number
-            if not superseded:
-                await self._writer.refresh_summary(card, updated)
-            await self._audit.record(
-                actor,
-                "setCardStatus",
-                card_name=name,
-                version=updated.number,
-                before=updated.content_sha256,
-                after=updated.content_sha256,
-                details={
-                    "from": latest.status.value,
-                    "to": status.value,
-                    "cardId": card.id,
-                    "statusSha256": change.sha256,
-                },
-            )
-            if not superseded:
-                await self.checkpoints.sign_head(card, updated)
-            await self._writer.announce(CardEventKind.STATUS_CHANGED, updated)
-            if superseded:
-                continue
-            return updated
-        raise ConflictError(f"card {name!r} is changing too fast; try again")
+        return await self._statuses.write(name, status, actor)
 
     async def update_card(
         self,
