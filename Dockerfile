@@ -15,11 +15,11 @@ RUN pip install --no-cache-dir --require-hashes -r requirements.lock \
     && pip install --no-cache-dir --no-deps . \
     && pip check
 
-# The data directory exists in the image, owned by the service's user, so a named volume
-# mounted at its artifacts/ (docker-compose.yml: shared by the API and the workers) starts
-# out writable by that user.
+# The data directory exists in the image, owned by the service's user, so named volumes
+# mounted at its artifacts/ and signing/ (docker-compose.yml: shared by the API and the
+# workers) start out writable by that user.
 RUN useradd --system --uid 10001 --home-dir /app cardgraph \
-    && mkdir -p /var/lib/cardgraph/artifacts \
+    && mkdir -p /var/lib/cardgraph/artifacts /var/lib/cardgraph/signing \
     && chown -R cardgraph /var/lib/cardgraph
 USER cardgraph
 

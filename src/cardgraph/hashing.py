@@ -19,9 +19,51 @@ GENESIS_SHA256 = "0" * 64
 CanonicalisationError = rfc8785.CanonicalizationError
 
 
+# Integers RFC 8785 writes as written (it formats numbers as IEEE doubles).
+_EXACT_INTEGERS = 2**53
+
+
 def canonical_json(value: Any) -> str:
     """RFC 8785 canonical JSON of `value`, as text (its UTF-8 bytes are what is hashed)."""
+    if plain_json(value):
+        # For strings, booleans, null, exact integers and ASCII keys, RFC 8785 is exactly
+        # sorted-key JSON with Python's escapes (tests/ledger compares the two on random
+        # values): the C encoder is ~20 times faster than rfc8785's pure Python, which
+        # matters for the ledger records verifyCard re-hashes by the hundred thousand.
+        text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        if not text.isascii():
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError:
+                raise CanonicalisationError("input contains non-UTF-8 codepoints") from None
+        return text
     return rfc8785.dumps(value).decode("utf-8")
+
+
+def plain_json(value: Any) -> bool:
+    """Whether `value` holds nothing whose RFC 8785 form differs from sorted-key JSON: no
+    float (numbers are formatted differently), no integer past 2^53, no non-ASCII key (keys
+    sort by UTF-16 code units, not code points)."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        kind = type(item)
+        if kind is str or kind is bool or item is None:
+            continue
+        if kind is int:
+            if -_EXACT_INTEGERS < item < _EXACT_INTEGERS:
+                continue
+            return False
+        if kind is dict:
+            for key, member in item.items():
+                if type(key) is not str or not key.isascii():
+                    return False
+                pending.append(member)
+        elif kind is list:
+            pending.extend(item)
+        else:
+            return False
+    return True
 
 
 def sha256_hex(text: str) -> str:

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from cardgraph.clock import utc_now_ms
-from cardgraph.hashing import GENESIS_SHA256, record_sha256, sha256_hex
+from cardgraph.hashing import GENESIS_SHA256, plain_json, record_sha256, sha256_hex
 from cardgraph.principals import Principal
 
 EVENT_SCHEME = 2
@@ -54,13 +54,17 @@ def event_hash(event: AuditEvent) -> str:
         "request": event.request_id,
         "details": event.details,
     }
-    text = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
     if event.scheme < EVENT_SCHEME:
+        text = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
         return sha256_hex(event.previous_sha256 + text)
-    # The same body as JSON values (what an exported bundle holds), with the link and the
-    # scheme inside: anyone recomputes it with an RFC 8785 library.
-    values = json.loads(text)
-    return record_sha256({**values, "previous": event.previous_sha256, "scheme": event.scheme})
+    # The body as JSON values (what an exported bundle holds: a value JSON cannot hold, such
+    # as a time in the details, as its text), with the link and the scheme inside: anyone
+    # recomputes it with an RFC 8785 library.
+    details = event.details
+    if not plain_json(details):  # a time, a float: through JSON text, as a bundle holds it
+        details = json.loads(json.dumps(details, default=str))
+    body["details"] = details
+    return record_sha256({**body, "previous": event.previous_sha256, "scheme": event.scheme})
 
 
 def audit_event(
