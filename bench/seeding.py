@@ -92,7 +92,7 @@ async def grow_history(
             batch = []
     await _insert_history(services, repository, batch)
     await repository.apply_summary(summary_change(card, last, None, None, now))
-    await services.cards.checkpoints.sign_head(card, last)
+    await services.cards.checkpoints.sign_head(card)
 
 
 async def _insert_history(

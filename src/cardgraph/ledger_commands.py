@@ -55,16 +55,42 @@ def run_verify(args: argparse.Namespace) -> int:
             for path in args.checkpoint
         ]
         bundles = list(_bundles(args.bundle))
-        results = [(name, verify_bundle(bundle, key, kept)) for name, bundle in bundles]
-    except (OSError, ValueError, zipfile.BadZipFile) as error:  # BundleError, KeyFormatError
+        results = [
+            (name, _card_of(bundle), verify_bundle(bundle, key, _kept_for(bundle, kept)))
+            for name, bundle in bundles
+        ]
+    except (OSError, ValueError, TypeError, zipfile.BadZipFile) as error:  # BundleError too
         print(f"cardgraph verify: {error}", file=sys.stderr)
         return UNUSABLE
+    matched = {
+        checkpoint.card_id
+        for _, card, _ in results
+        for _, checkpoint in kept
+        if checkpoint.card_id == card.get("id")
+    }
+    unmatched = [name for name, checkpoint in kept if checkpoint.card_id not in matched]
     if args.json:
-        print(json.dumps([_as_json(name, result) for name, result in results], indent=2))
+        shown = [_as_json(name, card, result) for name, card, result in results]
+        print(json.dumps({"bundles": shown, "unmatchedCheckpoints": unmatched}, indent=2))
     else:
-        for name, result in results:
-            _print(name, result)
-    return VALID if all(result.valid for _, result in results) else INVALID
+        for name, card, result in results:
+            _print(name, card, result)
+        for name in unmatched:
+            print(f"{name}: is a checkpoint of no card in {args.bundle.name}")
+    if unmatched or not all(result.valid for _, _, result in results):
+        return INVALID
+    return VALID
+
+
+def _card_of(bundle: Any) -> dict[str, Any]:
+    card = bundle.get("card") if isinstance(bundle, dict) else None
+    return card if isinstance(card, dict) else {}
+
+
+def _kept_for(bundle: Any, kept: list[tuple[str, Checkpoint]]) -> list[tuple[str, Checkpoint]]:
+    """The kept checkpoints of this bundle's card (a zip holds several cards)."""
+    card_id = _card_of(bundle).get("id")
+    return [(name, checkpoint) for name, checkpoint in kept if checkpoint.card_id == card_id]
 
 
 def _public_key(value: str) -> PublicKey:
@@ -89,9 +115,10 @@ def _bundles(path: Path) -> list[tuple[str, Any]]:
     return [(path.name, json.loads(path.read_bytes()))]
 
 
-def _as_json(name: str, result: LedgerResult) -> dict[str, Any]:
+def _as_json(name: str, card: dict[str, Any], result: LedgerResult) -> dict[str, Any]:
     return {
         "bundle": name,
+        "card": {"id": card.get("id"), "name": card.get("name")},
         "valid": result.valid,
         "versions": result.versions,
         "events": result.events,
@@ -102,10 +129,11 @@ def _as_json(name: str, result: LedgerResult) -> dict[str, Any]:
     }
 
 
-def _print(name: str, result: LedgerResult) -> None:
+def _print(name: str, card: dict[str, Any], result: LedgerResult) -> None:
     verdict = "VALID" if result.valid else "INVALID"
     print(
-        f"{name}: {verdict} — {result.versions} version(s), {result.events} audit event(s), "
+        f"{name}: {verdict} — card {card.get('name')!r} (id {card.get('id')}), "
+        f"{result.versions} version(s), {result.events} audit event(s), "
         f"{result.checkpoints_checked} signed checkpoint(s) checked"
     )
     for finding in result.findings:
@@ -115,6 +143,9 @@ def _print(name: str, result: LedgerResult) -> None:
 def run_migrate_ledger(settings: Settings) -> int:
     """Migrate every card that needs it and say what was done."""
     for migrated in asyncio.run(migrate_ledger(settings)):
+        if migrated.refused is not None:
+            print(f"{migrated.card_name}: not migrated: {migrated.refused} (run verifyCard)")
+            continue
         note = (
             "its old chain was intact"
             if migrated.legacy_first_invalid is None

@@ -16,6 +16,7 @@ from bson import json_util
 
 from cardgraph.cli import child_env
 from cardgraph.settings import Settings
+from tests.support.cards_api import create_card
 from tests.support.forgery import Forger
 from tests.support.paths import DATA
 from tests.support.servers import GraphQLClient
@@ -143,3 +144,17 @@ def test_a_history_already_broken_before_the_ledger_is_said_to_be(
     assert f"{draft}: 3 version(s) migrated; its old chain was intact" in output
     (event,) = db.audit_events.find({"chain": approved, "operation": "migrateLedger"})
     assert event["details"]["legacyFirstInvalidVersion"] == 1
+
+
+def test_a_ledger_card_marked_old_is_not_migrated_but_reported(
+    settings: Settings, db: Any, editor: GraphQLClient, card_name: str
+) -> None:
+    """Marking a version as written before the ledger would have the migration vouch for
+    whatever was forged with it: the migration leaves the card alone, verifyCard names it."""
+    create_card(editor, card_name, {})
+    Forger(db, card_name).set_version(1, scheme=1)
+    output = _migrate(settings)
+    assert f"{card_name}: not migrated: it has a signed checkpoint (run verifyCard)" in output
+    result = editor.data(VERIFY, {"n": card_name})["verifyCard"]
+    assert result["valid"] is False
+    assert "before the ledger scheme" in result["findings"][0]["reason"]

@@ -87,7 +87,11 @@ def _verify(
 def test_an_honest_export_verifies_with_the_public_key_alone(exported: dict[str, Any]) -> None:
     code, output = _verify(exported)
     assert code == 0, output
-    assert f"{exported['name']}-history.json: VALID — 3 version(s)" in output
+    card_id = exported["bundle"]["card"]["id"]
+    assert (
+        f"{exported['name']}-history.json: VALID — card {exported['name']!r} (id {card_id}), "
+        "3 version(s)"
+    ) in output
     assert "1 signed checkpoint(s) checked" in output
     bundle = exported["bundle"]
     assert bundle["publicKey"]["keyId"] == exported["key"]["keyId"]
@@ -103,8 +107,32 @@ def test_a_kept_checkpoint_is_checked_too(exported: dict[str, Any]) -> None:
     kept.write_text(json.dumps(exported["kept"]))
     code, output = _verify(exported, None, "--checkpoint", str(kept), "--json")
     assert code == 0, output
-    (result,) = json.loads(output)
+    shown = json.loads(output)
+    (result,) = shown["bundles"]
     assert (result["valid"], result["checkpoints"], result["versions"]) == (True, 2, 3)
+    assert shown["unmatchedCheckpoints"] == []
+
+
+def test_a_kept_checkpoint_of_a_card_not_in_the_export_is_said_so(
+    exported: dict[str, Any],
+) -> None:
+    other = dict(exported["kept"], card="0" * 32)
+    kept = exported["dir"] / "other.json"
+    kept.write_text(json.dumps(other))
+    code, output = _verify(exported, None, "--checkpoint", str(kept))
+    assert code == 1
+    assert "other.json: is a checkpoint of no card in history.zip" in output
+
+
+def test_history_appended_after_the_signed_head_is_refused(exported: dict[str, Any]) -> None:
+    """A version (and its event) added to the file after its checkpoint: consistent with each
+    other, and signed by nothing."""
+    bundle = _tampered(exported)
+    last = copy.deepcopy(bundle["versions"][-1])
+    bundle["versions"].append(_forged_next(bundle, last))
+    code, output = _verify(exported, bundle)
+    assert code == 1
+    assert "came after it, and nothing signed covers them" in output
 
 
 def _tampered(exported: dict[str, Any]) -> dict[str, Any]:
@@ -144,6 +172,40 @@ def test_a_consistent_rewrite_of_the_bundle_is_refused_by_its_signature(
     assert code == 1
     assert "version 3: differs from what its audit event recorded" in output
     assert "the bundle's checkpoint: version 3 was rewritten after" in output
+
+
+def _forged_next(bundle: dict[str, Any], last: dict[str, Any]) -> dict[str, Any]:
+    content = custom_details(i="appended")
+    created = datetime.fromisoformat(last["createdAt"])
+    version = {
+        **last,
+        "number": last["number"] + 1,
+        "content": content,
+        "contentSha256": sha256_hex(canonical_json(content)),
+        "previousSha256": last["chainSha256"],
+        "status": "DRAFT",
+    }
+    version["chainSha256"] = version_sha256(
+        card_id=bundle["card"]["id"],
+        number=version["number"],
+        previous_chain_sha256=version["previousSha256"],
+        content_sha256=version["contentSha256"],
+        created_at=created,
+        created_by=version["createdBy"],
+        source=version["source"],
+        job_id=version["jobId"],
+        status="DRAFT",
+    )
+    version["statusHistory"] = [
+        {
+            "from": None,
+            "to": "DRAFT",
+            "by": version["createdBy"],
+            "at": last["createdAt"],
+            "sha256": version["chainSha256"],
+        }
+    ]
+    return version
 
 
 def test_a_truncated_bundle_is_refused(exported: dict[str, Any]) -> None:

@@ -11,6 +11,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from cardgraph.hashing import canonical_json
+from cardgraph.ledger.records import status_sha256
 from tests.support.cards_api import create_card, set_status, update_content
 from tests.support.factories import custom_details
 from tests.support.forgery import Forger
@@ -230,3 +231,108 @@ def test_an_honest_history_with_a_kept_checkpoint_is_valid(
     update_content(editor, history, custom_details(i="later"))
     result = _verify(editor, history, kept["document"])
     assert (result["valid"], result["checkpointsChecked"]) == (True, 2)
+
+
+def _forged_approval(forger: Forger, number: int, **marks: Any) -> None:
+    """An approval appended to a version's history with its hash computed honestly."""
+    version = forger.version(number)
+    history = version["status_history"]
+    last = history[-1]
+    change = {**last, "from": last["to"], "to": "APPROVED", "by": "apikey:alice", **marks}
+    change["sha256"] = status_sha256(
+        card_id=forger.card_id,
+        number=number,
+        content_sha256=version["content_sha256"],
+        previous_sha256=last["sha256"],
+        from_status=change["from"],
+        to_status="APPROVED",
+        changed_by="apikey:alice",
+        changed_at=change["at"],
+    )
+    forger.set_version(
+        number,
+        status_history=[*history, change],
+        status="APPROVED",
+        status_sha256=change["sha256"],
+    )
+
+
+def test_an_approval_marked_migrated_on_a_card_never_migrated(
+    editor: GraphQLClient, db: Any, card_name: str
+) -> None:
+    create_card(editor, card_name, {})
+    forger = Forger(db, card_name)
+    _forged_approval(forger, 1, migrated=True)
+    db.cards.update_one({"_id": forger.card_id}, {"$set": {"status": "APPROVED"}})
+    result = _verify(editor, card_name)
+    assert _records(result)[0] == (
+        "version 1: has status changes marked migrated, but no migration record vouches for them"
+    )
+
+
+def test_a_migration_record_appended_by_a_forger(
+    editor: GraphQLClient, db: Any, card_name: str
+) -> None:
+    """A fake migrateLedger event vouching for a million versions, so that forged versions
+    would need no creation event: it is not the migration's, nor the card's first."""
+    create_card(editor, card_name, {})
+    forger = Forger(db, card_name)
+    last = forger.events()[-1]
+    fake = {
+        **last,
+        "_id": last["_id"] + "-fake",
+        "sequence": last["sequence"] + 1,
+        "operation": "migrateLedger",
+        "actor": "system:ledger-migration",
+        "details": {"cardId": forger.card_id, "versions": 10**6, "digest": "0" * 64},
+    }
+    db.audit_events.insert_one(fake)
+    forger.rehash_events()
+    found = _records(_verify(editor, card_name))
+    assert any("is a migration record after the card's ledger began" in r for r in found), found
+
+
+def test_history_appended_after_the_signed_head(
+    editor: GraphQLClient, db: Any, history: str
+) -> None:
+    """An approval added with its own audit event, all hashes honest: no checkpoint signs it."""
+    forger = Forger(db, history)
+    kept = forger.card_doc_checkpoint()
+    set_status(editor, history, "ARCHIVED")  # a genuine write, then its checkpoint put back
+    forger.set_checkpoint(kept)
+    found = _records(_verify(editor, history))
+    assert any("(setCardStatus) about this card came after it, unsigned" in r for r in found)
+
+
+def test_a_forged_status_on_the_card_summary(
+    editor: GraphQLClient, db: Any, card_name: str
+) -> None:
+    create_card(editor, card_name, {})
+    forger = Forger(db, card_name)
+    db.cards.update_one({"_id": forger.card_id}, {"$set": {"status": "APPROVED"}})
+    result = _verify(editor, card_name)
+    # The API may serve the cached summary; verifyCard reads the stored one.
+    assert "card: its summary shows version 1 as latest, APPROVED" in " ".join(_records(result))
+
+
+def test_a_deleted_card_brought_back(
+    editor: GraphQLClient, admin: GraphQLClient, db: Any, card_name: str
+) -> None:
+    create_card(editor, card_name, {})
+    card_id = db.cards.find_one({"live_name": card_name})["_id"]
+    admin.data("mutation($name: String!) { deleteCard(name: $name) }", {"name": card_name})
+    db.cards.update_one({"_id": card_id}, {"$set": {"deleted": False, "live_name": card_name}})
+    found = _records(_verify(editor, card_name))
+    assert any("records that this card was deleted; the card is not" in r for r in found), found
+
+
+def test_malformed_stored_values_are_findings_not_errors(
+    editor: GraphQLClient, db: Any, history: str
+) -> None:
+    db.audit_events.update_one(
+        {"chain": history, "sequence": 3}, {"$set": {"details": ["not", "an", "object"]}}
+    )
+    result = _verify(editor, history)
+    assert result["firstInvalidRecord"] == "version 3" or any(
+        r.startswith("audit event 3") for r in _records(result)
+    ), result

@@ -19,6 +19,7 @@ from cardgraph.storage.mongo import AUDIT_EVENTS, Document, insert_in_order
 
 MAX_APPEND_ATTEMPTS = 100
 CACHED_CHAIN_HEADS = 10_000
+CHAIN_PAGE = 1000
 
 
 class AuditRepository:
@@ -96,9 +97,23 @@ class AuditRepository:
         )
 
     async def chain(self, chain: str) -> AsyncIterator[AuditEvent]:
-        """A chain in order, for verification."""
-        async for doc in self._events.find({"chain": chain}).sort("sequence", ASCENDING):
-            yield _event(doc)
+        """A chain in order, for verification, read a page of sequence numbers at a time: one
+        cursor over a long chain would outlive the operation timeout, which covers a cursor's
+        whole life."""
+        after = 0
+        while True:
+            numbers = {"$gt": after, "$lte": after + CHAIN_PAGE}
+            query = {"chain": chain, "sequence": numbers}
+            page = [doc async for doc in self._events.find(query).sort("sequence", ASCENDING)]
+            for doc in page:
+                yield _event(doc)
+            if len(page) < CHAIN_PAGE:
+                # The end, or a gap (which verification reports): the rest, if any, at once.
+                rest = {"chain": chain, "sequence": {"$gt": after + CHAIN_PAGE}}
+                async for doc in self._events.find(rest).sort("sequence", ASCENDING):
+                    yield _event(doc)
+                return
+            after += CHAIN_PAGE
 
 
 def _chained(events: list[AuditEvent], head: tuple[int, str]) -> list[AuditEvent]:

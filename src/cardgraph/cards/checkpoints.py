@@ -69,9 +69,15 @@ class CardCheckpoints:
             at=self._clock(),
         )
 
-    async def sign_head(self, card: Card, latest: CardVersion) -> Checkpoint:
-        """Sign and keep the card's head as this process knows it (after a write)."""
-        checkpoint = self.sign(card, latest, await self._audit.head(card.name))
+    async def sign_head(self, card: Card) -> Checkpoint | None:
+        """Sign and keep the card's head as the database now holds it: its audit chain's last
+        event (read first), then its latest version (a version goes in before its event, so
+        the version an event records is never missed). Kept unless a later one is there."""
+        head = await self._audit.head(card.name)
+        latest = await self._repository.latest_version(card)
+        if latest is None:
+            return None
+        checkpoint = self.sign(card, latest, head)
         await self._repository.store_checkpoint(card.id, checkpoint.to_json(), checkpoint.events)
         await self.published(checkpoint)
         return checkpoint

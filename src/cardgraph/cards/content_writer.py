@@ -169,10 +169,11 @@ class ContentWriter:
         self._reads.summary_written(card.name, latest, summary, ticket)
         appended = max(0, written.applied - summary_at - 1)
         await self._audit.settle(audit, appended)
-        if appended < len(audit.events):
-            # Another process moved the audit chain on: the events went in later, elsewhere.
-            await self._checkpoints.sign_head(card, latest)
-        elif summary is not None:
+        if appended < len(audit.events) or summary is None:
+            # Another process moved the audit chain on (the events went in later, elsewhere),
+            # or wrote a newer version: sign the head as it now stands.
+            await self._checkpoints.sign_head(card)
+        else:
             await self._checkpoints.published(checkpoint)
         return len(created), True
 
@@ -190,8 +191,10 @@ class ContentWriter:
             return
         head = (appended[-1].sequence, appended[-1].event_sha256)
         checkpoint = self._checkpoints.sign(card, latest, head)
-        await self.refresh_summary(card, latest, checkpoint)
-        await self._checkpoints.published(checkpoint)
+        if await self.refresh_summary(card, latest, checkpoint):
+            await self._checkpoints.published(checkpoint)
+        else:
+            await self._checkpoints.sign_head(card)
 
     async def _answer_contents(self, done: list[ContentOutcome]) -> None:
         """Announce the new versions and answer the callers."""
@@ -209,13 +212,14 @@ class ContentWriter:
 
     async def refresh_summary(
         self, card: Card, version: CardVersion, checkpoint: Checkpoint | None = None
-    ) -> None:
+    ) -> bool:
         """Point the card's summary at `version` (and its head at `checkpoint`) and keep what
-        was written in memory."""
+        was written in memory. False when a newer version or a deletion won."""
         change = self._summary_change(card, version, checkpoint)
         ticket = self._reads.ticket()
         summary = await self._repository.apply_summary(change)
         self._reads.summary_written(card.name, version, summary, ticket)
+        return summary is not None
 
     def _summary_change(
         self, card: Card, version: CardVersion, checkpoint: Checkpoint | None = None

@@ -15,6 +15,7 @@ from cardgraph.ledger.bundle import BUNDLE_FORMAT
 from cardgraph.ledger.signing import ALGORITHM
 
 BATCH = 500
+CONSISTENT_READ_ATTEMPTS = 3
 
 
 def version_entry(version: CardVersion) -> dict[str, Any]:
@@ -69,17 +70,14 @@ def event_entry(event: AuditEvent) -> dict[str, Any]:
 async def history_bundle(
     repository: CardRepository, audit: AuditLog, checkpoints: CardCheckpoints, card: Card
 ) -> dict[str, Any]:
-    """Every version and audit event of `card`, its stored checkpoint and the public key."""
-    versions: list[dict[str, Any]] = []
-    after = None
-    while True:
-        batch = await repository.list_versions(card, after, BATCH)
-        versions += [version_entry(v) for v in batch]
-        if len(batch) < BATCH:
+    """Every version and audit event of `card`, its stored checkpoint and the public key; read
+    again (a few times at most) if a write moved the checkpoint on meanwhile."""
+    for _ in range(CONSISTENT_READ_ATTEMPTS):
+        before = await checkpoints.stored(card)
+        versions, events = await _history(repository, audit, card)
+        checkpoint = await checkpoints.stored(card)
+        if checkpoint == before:
             break
-        after = batch[-1].number
-    events = [event_entry(e) async for e in audit.chain(card.name)]
-    checkpoint = await checkpoints.stored(card)
     key = checkpoints.public_key
     return {
         "format": BUNDLE_FORMAT,
@@ -89,3 +87,17 @@ async def history_bundle(
         "checkpoint": checkpoint.to_json() if checkpoint else None,
         "publicKey": {"algorithm": ALGORITHM, "keyId": key.key_id, "publicKey": key.base64},
     }
+
+
+async def _history(
+    repository: CardRepository, audit: AuditLog, card: Card
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    versions: list[dict[str, Any]] = []
+    after = None
+    while True:
+        batch = await repository.list_versions(card, after, BATCH)
+        versions += [version_entry(v) for v in batch]
+        if len(batch) < BATCH:
+            break
+        after = batch[-1].number
+    return versions, [event_entry(e) async for e in audit.chain(card.name)]

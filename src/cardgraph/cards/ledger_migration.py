@@ -34,11 +34,14 @@ from cardgraph.hashing import (
     record_sha256,
     sha256_hex,
 )
+from cardgraph.ledger.bindings import MIGRATOR_ACTOR
 from cardgraph.ledger.records import LEDGER_SCHEME, status_sha256
 from cardgraph.principals import Principal, Role
-from cardgraph.storage.mongo import CARD_VERSIONS, CARDS, Document
+from cardgraph.storage.mongo import AUDIT_EVENTS, CARD_VERSIONS, CARDS, Document
 
-MIGRATOR = Principal(key_id="system:migration", name="ledger-migration", role=Role.ADMIN)
+MIGRATOR = Principal(
+    key_id="system:migration", name="ledger-migration", role=Role.ADMIN, acting_as=MIGRATOR_ACTOR
+)
 BATCH = 500
 
 
@@ -52,6 +55,8 @@ class MigratedCard:
     # The first version whose old hashes did not match, if any (the migration goes on: the
     # record says so, and the versions are vouched for as found).
     legacy_first_invalid: int | None
+    # Why the card was left alone, if it was.
+    refused: str | None = None
 
 
 class LedgerMigration:
@@ -62,6 +67,7 @@ class LedgerMigration:
     ) -> None:
         self._cards = db[CARDS]
         self._versions = db[CARD_VERSIONS]
+        self._audits = db[AUDIT_EVENTS]
         self._audit = audit
         self._checkpoints = checkpoints
 
@@ -73,9 +79,29 @@ class LedgerMigration:
         done = []
         for card_id in sorted(wanted):
             doc = await self._cards.find_one({"_id": card_id})
-            if doc is not None:
+            if doc is None:
+                continue
+            refused = await self._ledger_began(doc)
+            if refused is not None:
+                done.append(MigratedCard(doc["name"], 0, None, None, refused))
+            else:
                 done.append(await self._migrate(doc))
         return done
+
+    async def _ledger_began(self, card_doc: Document) -> str | None:
+        """Why a card with old versions is not one written before the ledger, if it is not: a
+        version of the new scheme that no migration left, an audit event naming the card, or a
+        signed checkpoint mean its ledger began, and an old version now is tampering, which
+        migrating would launder (verifyCard reports it)."""
+        card_id = card_doc["_id"]
+        if card_doc.get("checkpoint") is not None:
+            return "it has a signed checkpoint"
+        if await self._audits.find_one({"chain": card_doc["name"], "details.cardId": card_id}):
+            return "audit events name it"
+        started = {"card_id": card_id, "scheme": LEDGER_SCHEME, "legacy": {"$exists": False}}
+        if await self._versions.find_one(started):
+            return "it has versions written under the ledger scheme"
+        return None
 
     async def _migrate(self, card_doc: Document) -> MigratedCard:
         card = card_from_document(card_doc)
@@ -140,7 +166,7 @@ class LedgerMigration:
         # A new revision: readers drop versions cached with their old hashes.
         await self._cards.update_one({"_id": card.id}, {"$set": {"revision": secrets.randbits(62)}})
         if previous is not None and not card_doc.get("deleted"):
-            await self._checkpoints.sign_head(card, previous)
+            await self._checkpoints.sign_head(card)
         return MigratedCard(card.name, len(vouched), legacy_previous, legacy_first_invalid)
 
 

@@ -34,7 +34,7 @@ from cardgraph.cards.repository import CardRepository
 from cardgraph.cards.status_writer import StatusWriter
 from cardgraph.cards.verification import Verification, verify_card
 from cardgraph.clock import utc_now_ms
-from cardgraph.errors import BadRequestError, ConflictError
+from cardgraph.errors import BadRequestError, ConflictError, NotFoundError
 from cardgraph.events.models import CardEvent, CardEventKind
 from cardgraph.events.publisher import EventPublisher
 from cardgraph.hashing import sha256_hex
@@ -149,7 +149,7 @@ class CardService:
                 "chainSha256": version.chain_sha256,
             },
         )
-        await self.checkpoints.sign_head(card, version)
+        await self.checkpoints.sign_head(card)
         await self._writer.announce(
             CardEventKind.VERSION_CREATED, version, sections=tuple(sorted(normalised))
         )
@@ -228,7 +228,11 @@ class CardService:
     async def verify(self, name: str, given: Checkpoint | None = None) -> Verification:
         """Check a card's whole history as stored: versions, status changes, audit events,
         its signed head, and `given` (a checkpoint the caller kept) if any."""
-        card = await self.require_card(name)
+        await self.require_card(name)  # NOT_FOUND as any read says it
+        # The summary as stored, not as cached: it is one of the things checked.
+        card = await self._repository.find_card(name)
+        if card is None:
+            raise NotFoundError(f"card {name!r} not found")
         return await verify_card(self._repository, self._audit, self.checkpoints, card, given)
 
     async def history_bundle(self, card: Card) -> dict[str, Any]:

@@ -67,7 +67,7 @@ class StatusWriter:
             # A version created meanwhile is a later event, except that archiving must reach
             # whatever is latest: an archived card accepts no content at all. The change just
             # written to the older version happened all the same: it is audited like any other.
-            superseded = False
+            superseded, newest = False, updated
             if status is CardStatus.ARCHIVED:
                 newest = await self._reads.current_version(card)
                 superseded = newest.number != latest.number
@@ -85,13 +85,17 @@ class StatusWriter:
                     "statusSha256": change.sha256,
                 },
             )
-            if not superseded:
-                # The summary carries the head that event ends, signed (the newer version's
-                # writer signs its own otherwise).
+            if superseded:
+                # The head is the newer version's, and this event comes after it.
+                await self._checkpoints.sign_head(card)
+            else:
+                # The summary carries the head that event ends, signed.
                 head = (event.sequence, event.event_sha256)
                 checkpoint = self._checkpoints.sign(card, updated, head)
-                await self._writer.refresh_summary(card, updated, checkpoint)
-                await self._checkpoints.published(checkpoint)
+                if await self._writer.refresh_summary(card, updated, checkpoint):
+                    await self._checkpoints.published(checkpoint)
+                else:  # another process wrote a newer version meanwhile
+                    await self._checkpoints.sign_head(card)
             await self._writer.announce(CardEventKind.STATUS_CHANGED, updated)
             if superseded:
                 continue

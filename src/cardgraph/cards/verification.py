@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
+from cardgraph.audit.models import AuditEvent
 from cardgraph.audit.service import AuditLog
 from cardgraph.cards.checkpoints import CardCheckpoints
 from cardgraph.cards.models import Card, CardVersion
@@ -13,8 +14,10 @@ from cardgraph.hashing import sha256_hex
 from cardgraph.ledger.check import LedgerCheck, LedgerResult
 from cardgraph.ledger.facts import Finding, StatusFacts, VersionFacts
 from cardgraph.ledger.signing import Checkpoint
+from cardgraph.storage.mongo import Document
 
 BATCH = 500
+CONSISTENT_READ_ATTEMPTS = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,22 +81,47 @@ async def verify_card(
     given: Checkpoint | None = None,
 ) -> Verification:
     """Walk every version in order and the card's audit chain; compare them with each other,
-    with the card's summary, with its stored checkpoint and with `given` (one a caller kept)."""
+    with the card's summary, with its stored checkpoint and with `given` (one a caller kept).
+
+    A write during the walk would make the history and its checkpoint disagree: the walk is
+    repeated (a few times at most) until the checkpoint is the same before and after it."""
+    for _ in range(CONSISTENT_READ_ATTEMPTS - 1):
+        before = await repository.stored_checkpoint(card.id)
+        verification = await _verify_once(repository, audit, checkpoints, card, given, before)
+        if await repository.stored_checkpoint(card.id) == before:
+            return verification
+        card = await repository.find_card(card.name) or card
+    before = await repository.stored_checkpoint(card.id)
+    return await _verify_once(repository, audit, checkpoints, card, given, before)
+
+
+async def _verify_once(
+    repository: CardRepository,
+    audit: AuditLog,
+    checkpoints: CardCheckpoints,
+    card: Card,
+    given: Checkpoint | None,
+    raw: Document | None,
+) -> Verification:
     check = LedgerCheck(card.id, card.name)
     after = None
     while True:
         batch = await repository.list_versions(card, after, BATCH)
-        # Re-hashing is pure Python (~25 µs a record): in a thread, so that a long history
+        # Re-hashing is pure Python (~10 µs a record): in a thread, so that a long history
         # does not hold the event loop (the interpreter hands it the GIL every 5 ms).
         await asyncio.to_thread(_add_versions, check, batch)
         if len(batch) < BATCH:
             break
         after = batch[-1].number
-    events = [event async for event in audit.chain(card.name)]
+    events: list[AuditEvent] = []
+    async for event in audit.chain(card.name):
+        events.append(event)
+        if len(events) == BATCH:
+            await asyncio.to_thread(check.add_events, events)
+            events = []
     await asyncio.to_thread(check.add_events, events)
-    named: list[tuple[str, Checkpoint]] = []
+    head: tuple[str, Checkpoint] | None = None
     stored: Checkpoint | None = None
-    raw = await repository.stored_checkpoint(card.id)
     if raw is None:
         check.note(
             "the card's checkpoint",
@@ -105,10 +133,11 @@ async def verify_card(
         except ValueError as error:
             check.note("the card's checkpoint", f"is malformed: {error}")
         else:
-            named.append(("the card's checkpoint", stored))
-    if given is not None:
-        named.append(("the given checkpoint", given))
+            head = ("the card's checkpoint", stored)
     result = check.finish(
-        latest_version=card.latest_version, checkpoints=named, key=checkpoints.public_key
+        summary=(card.latest_version, card.status.value),
+        head=head,
+        kept=[("the given checkpoint", given)] if given is not None else [],
+        key=checkpoints.public_key,
     )
     return Verification(card.name, result, stored)

@@ -36,15 +36,15 @@ def verify_bundle(
     for index, version in enumerate(_list(bundle, "versions")):
         check.add_version(_version(version, f"$.versions[{index}]"))
     check.add_events(_event(e, f"$.events[{i}]") for i, e in enumerate(_list(bundle, "events")))
-    named = list(kept or [])
+    head = None
     if bundle.get("checkpoint") is None:
         check.note("the bundle", "holds no signed checkpoint")
     else:
         try:
-            named.insert(0, ("the bundle's checkpoint", Checkpoint.from_json(bundle["checkpoint"])))
+            head = ("the bundle's checkpoint", Checkpoint.from_json(bundle["checkpoint"]))
         except ValueError as error:
             raise BundleError(f"$.checkpoint: {error}") from None
-    return check.finish(checkpoints=named, key=key)
+    return check.finish(head=head, kept=kept or [], key=key)
 
 
 def _version(data: Any, path: str) -> VersionFacts:

@@ -9,18 +9,15 @@ from an exported bundle, with no server at all).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 from cardgraph.audit.models import AuditEvent, event_hash
-from cardgraph.hashing import GENESIS_SHA256, record_sha256
+from cardgraph.hashing import GENESIS_SHA256
+from cardgraph.ledger.bindings import BindingCheck, BoundEvent
 from cardgraph.ledger.facts import Finding, VersionFacts
 from cardgraph.ledger.signing import Checkpoint, PublicKey
 from cardgraph.ledger.version_check import version_findings
 
-CREATIONS = frozenset({"createCard", "updateCardContent"})
-STATUS_CHANGE = "setCardStatus"
-MIGRATION = "migrateLedger"
 MAX_FINDINGS = 50
 
 
@@ -41,18 +38,6 @@ class LedgerResult:
         return not self.findings
 
 
-@dataclass(slots=True)
-class _Bound:
-    """What the versions claim, to be matched with the audit events that record it."""
-
-    chains: dict[int, str] = field(default_factory=dict)
-    creators: dict[int, tuple[str, str]] = field(default_factory=dict)
-    # status change hash -> (version, from, to, by), for changes that need an audit event
-    statuses: dict[str, tuple[int, str | None, str, str]] = field(default_factory=dict)
-    # (version, chain hash, migrated status change hashes), for the migration record's digest
-    migrated: list[list[Any]] = field(default_factory=list)
-
-
 class LedgerCheck:
     """Feed the versions in order and the audit chain, then `finish`."""
 
@@ -60,25 +45,35 @@ class LedgerCheck:
         self._card_id = card_id
         self._card_name = card_name
         self._findings: list[Finding] = []
-        self._bound = _Bound()
+        self._bindings = BindingCheck(card_id, self.note)
         self._count = 0
         self._previous: str | None = None
         self._broken_sequence = False
-        self._events: list[AuditEvent] = []
+        # The audit chain as fed so far: how many events, the last hash, the hash of each (for
+        # checkpoints), and the events about this card, kept small.
+        self._event_count = 0
+        self._event_last: str | None = None
+        self._events_broken = False
         self._event_hashes: dict[int, str] = {}
+        self._last_status: str | None = None
 
     def add_version(self, version: VersionFacts) -> None:
         """The next version (in number order)."""
         if self._broken_sequence:
             return
         expected = self._count + 1
-        found = version_findings(self._card_id, version, expected, self._previous)
+        try:
+            found = version_findings(self._card_id, version, expected, self._previous)
+        except (TypeError, ValueError, AttributeError) as error:  # a field of the wrong type
+            found = [Finding(f"version {expected}", f"is malformed ({error})", expected)]
+            self._broken_sequence = True
         self._findings += found
         if any(f.reason.endswith("is missing") or "before the ledger" in f.reason for f in found):
             self._broken_sequence = True  # the numbers after a gap cannot be matched
             return
         self._count, self._previous = expected, version.chain_sha256
-        bound = self._bound
+        self._last_status = version.status
+        bound = self._bindings.claims
         bound.chains[version.number] = version.chain_sha256
         bound.creators[version.number] = (version.created_by, version.source)
         migrated = [c.sha256 for c in version.status_history if c.migrated]
@@ -94,46 +89,68 @@ class LedgerCheck:
                 )
 
     def add_events(self, events: Iterable[AuditEvent]) -> None:
-        """The card's audit chain, in sequence order."""
-        previous = GENESIS_SHA256
-        for expected, event in enumerate(events, 1):
-            self._events.append(event)
+        """The next events of the card's audit chain, in sequence order (in one call or
+        several: a long chain is read in pages)."""
+        for event in events:
+            if self._events_broken:
+                return
+            expected = self._event_count + 1
             record = f"audit event {expected}"
             if event.sequence != expected:
                 self.note(record, f"is missing (found event {event.sequence} in its place)")
-                break
-            if event.previous_sha256 != previous or event_hash(event) != event.event_sha256:
+                self._events_broken = True
+                return
+            previous = self._event_last or GENESIS_SHA256
+            try:
+                matches = (
+                    event.previous_sha256 == previous and event_hash(event) == event.event_sha256
+                )
+            except (TypeError, ValueError, AttributeError):  # a field of the wrong type
+                matches = False
+            if not matches:
                 self.note(record, f"({event.operation}) does not match its hash or link")
-            previous = event.event_sha256
-            self._event_hashes[event.sequence] = event.event_sha256
+            self._event_count, self._event_last = expected, event.event_sha256
+            self._event_hashes[expected] = event.event_sha256
+            details = event.details if isinstance(event.details, dict) else {}
+            if details.get("cardId") == self._card_id:
+                self._bindings.events.append(BoundEvent.of(event, details))
 
     def finish(
         self,
         *,
-        latest_version: int | None = None,
-        checkpoints: Iterable[tuple[str, Checkpoint]] = (),
+        summary: tuple[int, str] | None = None,
+        head: tuple[str, Checkpoint] | None = None,
+        kept: Iterable[tuple[str, Checkpoint]] = (),
         key: PublicKey | None = None,
     ) -> LedgerResult:
-        """Cross-check what was fed; `latest_version` is the card summary's (None offline),
-        each checkpoint comes with a name for the findings."""
+        """Cross-check what was fed: with the card summary's (latest version, status) if
+        given (None offline), with `head` — the card's own signed checkpoint, which must cover
+        every version and every event about the card — and with checkpoints kept earlier,
+        each named for the findings."""
         if not self._broken_sequence:
-            self._cross_check()
-        if latest_version is not None and latest_version > self._count:
-            self.note(
-                "card",
-                f"its summary says version {latest_version} is latest; "
-                f"{self._count} version(s) were found",
-            )
+            self._bindings.cross_check()
+        if summary is not None and not self._broken_sequence:
+            latest, status = summary
+            if (latest, status) != (self._count, self._last_status):
+                self.note(
+                    "card",
+                    f"its summary shows version {latest} as latest, {status}; the versions "
+                    f"say version {self._count}, {self._last_status}",
+                )
         checked = 0
-        for name, checkpoint in checkpoints:
+        if head is not None:
+            checked += 1
+            name, checkpoint = head
+            if self._check_checkpoint(name, checkpoint, key):
+                self._check_head(name, checkpoint)
+        for name, checkpoint in kept:
             checked += 1
             self._check_checkpoint(name, checkpoint, key)
-        last = self._events[-1] if self._events else None
         return LedgerResult(
             versions=self._count,
-            events=len(self._events),
+            events=self._event_count,
             version_sha256=self._previous,
-            event_sha256=last.event_sha256 if last else None,
+            event_sha256=self._event_last,
             findings=tuple(sorted(self._findings, key=_order)[:MAX_FINDINGS]),
             checkpoints_checked=checked,
         )
@@ -142,81 +159,16 @@ class LedgerCheck:
         """Add a finding of the caller's (a malformed checkpoint, say)."""
         self._findings.append(Finding(record, reason, version))
 
-    def _cross_check(self) -> None:
-        bound = self._bound
-        created: set[int] = set()
-        approved: set[str] = set()
-        migrated_to = 0
-        for event in self._events:
-            details = event.details or {}
-            if details.get("cardId") != self._card_id:
-                continue  # another card of that name, a denial, or an event before the ledger
-            record = f"audit event {event.sequence}"
-            if event.operation == MIGRATION:
-                migrated_to = self._check_migration(record, details)
-            elif event.operation in CREATIONS and "chainSha256" in details:
-                number = event.version or 0
-                created.add(number)
-                self._check_creation(record, event, number, details)
-            elif event.operation == STATUS_CHANGE:
-                sha = str(details.get("statusSha256"))
-                approved.add(sha)
-                self._check_status_event(record, event, sha, details)
-        for number in bound.chains:
-            if number > migrated_to and number not in created:
-                self.note(f"version {number}", "no audit event records its creation", number)
-        for sha, (number, before, after, _) in bound.statuses.items():
-            if sha not in approved:
-                self.note(
-                    f"version {number}",
-                    f"its status change {before} → {after} has no audit event",
-                    number,
-                )
-
-    def _check_creation(
-        self, record: str, event: AuditEvent, number: int, details: dict[str, Any]
-    ) -> None:
-        bound = self._bound
-        chain = bound.chains.get(number)
-        if chain is None:
-            self.note(record, f"records version {number}, which does not exist", number)
-        elif chain != details["chainSha256"]:
-            self.note(f"version {number}", "differs from what its audit event recorded", number)
-        elif bound.creators[number] != (event.actor, details.get("source")):
-            self.note(
-                f"version {number}", "its author or source differs from its audit event", number
-            )
-
-    def _check_status_event(
-        self, record: str, event: AuditEvent, sha: str, details: dict[str, Any]
-    ) -> None:
-        claimed = self._bound.statuses.get(sha)
-        number = event.version
-        if claimed is None:
-            self.note(
-                record,
-                f"records a status change of version {number} to {details.get('to')} "
-                "that the version does not have",
-                number,
-            )
-        elif claimed != (number, details.get("from"), details.get("to"), event.actor):
-            self.note(record, "differs from the status change it records", number)
-
-    def _check_migration(self, record: str, details: dict[str, Any]) -> int:
-        migrated = self._bound.migrated
-        versions = int(details.get("versions") or 0)
-        if record_sha256({"migrated": migrated}) != details.get("digest"):
-            self.note(record, "the versions and status changes it vouches for have changed")
-        return versions
-
-    def _check_checkpoint(self, name: str, checkpoint: Checkpoint, key: PublicKey | None) -> None:
+    def _check_checkpoint(self, name: str, checkpoint: Checkpoint, key: PublicKey | None) -> bool:
+        """Whether the checkpoint is this card's, signed by `key` (then its claims are
+        compared with the history)."""
         if key is None or not checkpoint.signed_by(key):
             self.note(name, "its signature does not verify with the service's public key")
-            return
+            return False
         if checkpoint.card_id != self._card_id:
             self.note(name, "is a checkpoint of another card")
-            return
-        chain = self._bound.chains.get(checkpoint.versions)
+            return False
+        chain = self._bindings.claims.chains.get(checkpoint.versions)
         if checkpoint.versions > self._count:
             self.note(
                 name,
@@ -231,15 +183,33 @@ class LedgerCheck:
                 checkpoint.versions,
             )
         event = self._event_hashes.get(checkpoint.events)
-        if checkpoint.events > len(self._events):
+        if checkpoint.events > self._event_count:
             self.note(
                 name,
-                f"signed {checkpoint.events} audit event(s); only {len(self._events)} exist: "
+                f"signed {checkpoint.events} audit event(s); only {self._event_count} exist: "
                 "events were deleted",
             )
         elif event != checkpoint.event_sha256:
             self.note(
                 name, f"audit event {checkpoint.events} was rewritten after {checkpoint.signed_at}"
+            )
+        return True
+
+    def _check_head(self, name: str, checkpoint: Checkpoint) -> None:
+        """The card's own checkpoint is signed after every write: nothing about the card may
+        come after it (an event that is not about the card — a denial, a job — may)."""
+        if checkpoint.versions < self._count:
+            self.note(
+                name,
+                f"covers {checkpoint.versions} version(s); versions {checkpoint.versions + 1} "
+                f"to {self._count} came after it, and nothing signed covers them",
+            )
+        later = [e for e in self._bindings.events if e.sequence > checkpoint.events]
+        if later:
+            self.note(
+                name,
+                f"covers {checkpoint.events} audit event(s); event {later[0].sequence} "
+                f"({later[0].operation}) about this card came after it, unsigned",
             )
 
 
