@@ -342,7 +342,9 @@ def test_a_stale_audit_head_costs_a_write_its_audit_insert_alone(
         ONE_WRITE,
         ("find", "audit_events"),
         ("insert", "audit_events"),
-        # The checkpoint that went with the summary named the stale head: signed again.
+        # The checkpoint that went with the summary named the stale head: signed again, with
+        # the latest version as stored.
+        ("find", "card_versions"),
         ("update", "cards"),
     ]
     assert findings == ()

@@ -3,6 +3,7 @@ auditors find it: on the card, and optionally as an S3 object a database writer 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 from collections.abc import Awaitable, Callable
@@ -69,12 +70,14 @@ class CardCheckpoints:
             at=self._clock(),
         )
 
-    async def sign_head(self, card: Card) -> Checkpoint | None:
+    async def sign_head(self, card: Card, known: CardVersion | None = None) -> Checkpoint | None:
         """Sign and keep the card's head as the database now holds it: its audit chain's last
         event (read first), then its latest version (a version goes in before its event, so
-        the version an event records is never missed). Kept unless a later one is there."""
+        the version an event records is never missed), looked for from `known` on. Kept
+        unless a later one is there."""
         head = await self._audit.head(card.name)
-        latest = await self._repository.latest_version(card)
+        start = card if known is None else dataclasses.replace(card, latest_version=known.number)
+        latest = await self._repository.latest_version(start)
         if latest is None:
             return None
         checkpoint = self.sign(card, latest, head)

@@ -172,7 +172,7 @@ class ContentWriter:
         if appended < len(audit.events) or summary is None:
             # Another process moved the audit chain on (the events went in later, elsewhere),
             # or wrote a newer version: sign the head as it now stands.
-            await self._checkpoints.sign_head(card)
+            await self._checkpoints.sign_head(card, latest)
         else:
             await self._checkpoints.published(checkpoint)
         return len(created), True
