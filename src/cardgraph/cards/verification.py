@@ -73,6 +73,45 @@ def _add_versions(check: LedgerCheck, versions: list[CardVersion]) -> None:
         check.add_version(version_facts(version))
 
 
+async def _check_versions(repository: CardRepository, card: Card, check: LedgerCheck) -> None:
+    """Every version, in order, into `check` (the two touch separate parts of it)."""
+    batch = await repository.list_versions(card, None, BATCH)
+    while True:
+        following = None
+        if len(batch) == BATCH:
+            following = asyncio.ensure_future(
+                repository.list_versions(card, batch[-1].number, BATCH)
+            )
+        try:
+            # Re-hashing is pure Python (~10 µs a record): in a thread, so that a long
+            # history does not hold the event loop (the interpreter hands it the GIL every
+            # 5 ms).
+            await asyncio.to_thread(_add_versions, check, batch)
+        except BaseException:
+            if following is not None:
+                following.cancel()
+            raise
+        if following is None:
+            return
+        batch = await following
+
+
+async def _check_events(audit: AuditLog, card: Card, check: LedgerCheck) -> None:
+    """The card's audit chain, in order, into `check`."""
+    events: list[AuditEvent] = []
+    pending: asyncio.Future[None] | None = None
+    async for event in audit.chain(card.name):
+        events.append(event)
+        if len(events) == BATCH:
+            if pending is not None:
+                await pending  # batches go in in order
+            pending = asyncio.ensure_future(asyncio.to_thread(check.add_events, events))
+            events = []
+    if pending is not None:
+        await pending
+    await asyncio.to_thread(check.add_events, events)
+
+
 async def verify_card(
     repository: CardRepository,
     audit: AuditLog,
@@ -104,22 +143,11 @@ async def _verify_once(
     raw: Document | None,
 ) -> Verification:
     check = LedgerCheck(card.id, card.name)
-    after = None
-    while True:
-        batch = await repository.list_versions(card, after, BATCH)
-        # Re-hashing is pure Python (~10 µs a record): in a thread, so that a long history
-        # does not hold the event loop (the interpreter hands it the GIL every 5 ms).
-        await asyncio.to_thread(_add_versions, check, batch)
-        if len(batch) < BATCH:
-            break
-        after = batch[-1].number
-    events: list[AuditEvent] = []
-    async for event in audit.chain(card.name):
-        events.append(event)
-        if len(events) == BATCH:
-            await asyncio.to_thread(check.add_events, events)
-            events = []
-    await asyncio.to_thread(check.add_events, events)
+    # Versions and events are read and checked side by side, each reading its next batch
+    # while the last one is checked: the database works while this process hashes.
+    await asyncio.gather(
+        _check_versions(repository, card, check), _check_events(audit, card, check)
+    )
     head: tuple[str, Checkpoint] | None = None
     stored: Checkpoint | None = None
     if raw is None:
