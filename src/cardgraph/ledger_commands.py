@@ -29,8 +29,10 @@ def add_commands(commands: Any) -> None:
     verify.add_argument(
         "--public-key",
         required=True,
+        action="append",
         help="the service's public key: base64, or a file holding it (base64 or PEM); "
-        "the signingKey query prints it",
+        "the signingKey query prints it. Repeat it for keys rotated out "
+        "(retiredSigningKeys)",
     )
     verify.add_argument(
         "--checkpoint",
@@ -49,14 +51,14 @@ def add_commands(commands: Any) -> None:
 def run_verify(args: argparse.Namespace) -> int:
     """Verify each bundle; print what was found; 0 valid, 1 invalid, 2 unusable input."""
     try:
-        key = _public_key(args.public_key)
+        keys = [_public_key(value) for value in args.public_key]
         kept = [
             (f"checkpoint {path.name}", Checkpoint.from_json(json.loads(path.read_text())))
             for path in args.checkpoint
         ]
         bundles = list(_bundles(args.bundle))
         results = [
-            (name, _card_of(bundle), verify_bundle(bundle, key, _kept_for(bundle, kept)))
+            (name, _card_of(bundle), verify_bundle(bundle, keys, _kept_for(bundle, kept)))
             for name, bundle in bundles
         ]
     except (OSError, ValueError, TypeError, zipfile.BadZipFile) as error:  # BundleError too

@@ -35,7 +35,7 @@ from cardgraph.jobs.queue import JobQueue
 from cardgraph.jobs.reconciler import JobReconciler
 from cardgraph.jobs.runner import JobRunner
 from cardgraph.jobs.service import JobService
-from cardgraph.ledger.key_file import load_signing_key
+from cardgraph.ledger.key_file import load_retired_keys, load_signing_key
 from cardgraph.metrics.service import MetricsIngestion
 from cardgraph.monitoring.jobs import ObservedJobRepository
 from cardgraph.packages.repository import ModelPackageRepository
@@ -90,6 +90,7 @@ def build_services(
         events=events,
         freshness=freshness,
         signing_key=load_signing_key(settings),
+        retired_keys=load_retired_keys(settings),
         publish_checkpoint=(
             s3_publisher(s3, settings.checkpoint_bucket, settings.checkpoint_prefix)
             if settings.checkpoint_bucket

@@ -218,6 +218,11 @@ class Settings(BaseSettings):
         "32-byte seed, or a PEM private key. Keep it out of the database's reach (a secret "
         "store); unset: a key created once in `signing_key_file`.",
     )
+    signing_keys_retired: tuple[str, ...] = Field(
+        (),
+        description="Public keys (base64, comma-separated) of signing keys rotated out: "
+        "checkpoints they signed still verify; they sign nothing new.",
+    )
     signing_key_file: Path | None = Field(
         None,
         description="Where the signing key is kept when `signing_key` is unset (created on "
@@ -287,7 +292,7 @@ class Settings(BaseSettings):
     def _empty_is_unset(cls, value: object) -> object:
         return checks.blank_as_unset(value)
 
-    @field_validator("s3_buckets", mode="before")
+    @field_validator("s3_buckets", "signing_keys_retired", mode="before")
     @classmethod
     def _split_buckets(cls, value: object) -> object:
         return checks.split_comma_list(value)

@@ -23,6 +23,7 @@ MINIMUM_ROLE: dict[str, Role] = {
     "Query.auditEvents": Role.APPROVER,
     "Query.verifyCard": Role.READER,
     "Query.signingKey": Role.READER,
+    "Query.retiredSigningKeys": Role.READER,
     "Query.versionDiff": Role.READER,
     "Query.apiKeys": Role.ADMIN,
     "Query.viewer": Role.READER,

@@ -44,17 +44,29 @@ class CardCheckpoints:
         key: SigningKey,
         clock: Callable[[], datetime],
         publish: Publisher | None = None,
+        retired: tuple[PublicKey, ...] = (),
     ) -> None:
         self._repository = repository
         self._audit = audit
         self._key = key
         self._clock = clock
         self._publish = publish
+        self._retired = retired
 
     @property
     def public_key(self) -> PublicKey:
-        """The key checkpoints verify with."""
+        """The key new checkpoints verify with."""
         return self._key.public_key
+
+    @property
+    def retired_keys(self) -> tuple[PublicKey, ...]:
+        """Keys that signed earlier checkpoints (before a rotation); they sign nothing now."""
+        return self._retired
+
+    @property
+    def verifying_keys(self) -> tuple[PublicKey, ...]:
+        """Every key a stored checkpoint may be signed with."""
+        return (self.public_key, *self._retired)
 
     def sign(self, card: Card, latest: CardVersion, head: tuple[int, str]) -> Checkpoint:
         """A checkpoint of `latest` and the audit chain's `head` (sequence, hash); no I/O."""

@@ -38,7 +38,7 @@ from cardgraph.errors import BadRequestError, ConflictError, NotFoundError
 from cardgraph.events.models import CardEvent, CardEventKind
 from cardgraph.events.publisher import EventPublisher
 from cardgraph.hashing import sha256_hex
-from cardgraph.ledger.signing import Checkpoint, SigningKey
+from cardgraph.ledger.signing import Checkpoint, PublicKey, SigningKey
 from cardgraph.pagination import CursorKind, Page, PageRequest
 from cardgraph.principals import Principal, Role
 from cardgraph.storage.ordered_writes import OrderedWrites
@@ -57,6 +57,7 @@ class CardService:
         freshness: Freshness,
         signing_key: SigningKey,
         publish_checkpoint: Publisher | None = None,
+        retired_keys: tuple[PublicKey, ...] = (),
         writes: OrderedWrites | None = None,
         high_risk_policy: bool = True,
         clock: Callable[[], datetime] | None = None,
@@ -71,7 +72,7 @@ class CardService:
         self.reads = CardReads(repository, freshness)
         # Every write ends by signing the card's new head.
         self.checkpoints = CardCheckpoints(
-            repository, audit, signing_key, self._clock, publish_checkpoint
+            repository, audit, signing_key, self._clock, publish_checkpoint, retired_keys
         )
         # Content changes go through the group-commit writer; status changes share its lock.
         self._writer = ContentWriter(

@@ -166,6 +166,6 @@ async def _verify_once(
         summary=(card.latest_version, card.status.value),
         head=head,
         kept=[("the given checkpoint", given)] if given is not None else [],
-        key=checkpoints.public_key,
+        keys=checkpoints.verifying_keys,
     )
     return Verification(card.name, result, stored)

@@ -22,6 +22,7 @@ MINIMUM_ROLES = MappingProxyType(
         "audit_events": Role.APPROVER,
         "verify_card": Role.READER,
         "signing_key": Role.READER,
+        "retired_signing_keys": Role.READER,
         "version_diff": Role.READER,
         "api_keys": Role.ADMIN,
         "viewer": Role.READER,

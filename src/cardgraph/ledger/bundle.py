@@ -8,6 +8,7 @@ with RFC 8785, so a bundle whose stored hashes were "fixed" after an edit still 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -25,9 +26,10 @@ class BundleError(ValueError):
 
 
 def verify_bundle(
-    bundle: Any, key: PublicKey, kept: list[tuple[str, Checkpoint]] | None = None
+    bundle: Any, keys: Sequence[PublicKey], kept: list[tuple[str, Checkpoint]] | None = None
 ) -> LedgerResult:
-    """Check an exported history against itself, its signed checkpoint and `kept` ones."""
+    """Check an exported history against itself, its signed checkpoint and `kept` ones; a
+    checkpoint must be signed by one of `keys` (the current key and any retired ones)."""
     if not isinstance(bundle, dict) or bundle.get("format") != BUNDLE_FORMAT:
         raise BundleError(f"$.format: not a {BUNDLE_FORMAT} bundle")
     card = _object(bundle, "card", "$")
@@ -44,7 +46,7 @@ def verify_bundle(
             head = ("the bundle's checkpoint", Checkpoint.from_json(bundle["checkpoint"]))
         except ValueError as error:
             raise BundleError(f"$.checkpoint: {error}") from None
-    return check.finish(head=head, kept=kept or [], key=key)
+    return check.finish(head=head, kept=kept or [], keys=keys)
 
 
 def _version(data: Any, path: str) -> VersionFacts:

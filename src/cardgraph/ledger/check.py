@@ -8,7 +8,7 @@ from an exported bundle, with no server at all).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from cardgraph.audit.models import AuditEvent, event_hash
@@ -121,7 +121,7 @@ class LedgerCheck:
         summary: tuple[int, str] | None = None,
         head: tuple[str, Checkpoint] | None = None,
         kept: Iterable[tuple[str, Checkpoint]] = (),
-        key: PublicKey | None = None,
+        keys: Sequence[PublicKey] = (),
     ) -> LedgerResult:
         """Cross-check what was fed: with the card summary's (latest version, status) if
         given (None offline), with `head` — the card's own signed checkpoint, which must cover
@@ -141,11 +141,11 @@ class LedgerCheck:
         if head is not None:
             checked += 1
             name, checkpoint = head
-            if self._check_checkpoint(name, checkpoint, key):
+            if self._check_checkpoint(name, checkpoint, keys):
                 self._check_head(name, checkpoint)
         for name, checkpoint in kept:
             checked += 1
-            self._check_checkpoint(name, checkpoint, key)
+            self._check_checkpoint(name, checkpoint, keys)
         return LedgerResult(
             versions=self._count,
             events=self._event_count,
@@ -159,10 +159,12 @@ class LedgerCheck:
         """Add a finding of the caller's (a malformed checkpoint, say)."""
         self._findings.append(Finding(record, reason, version))
 
-    def _check_checkpoint(self, name: str, checkpoint: Checkpoint, key: PublicKey | None) -> bool:
-        """Whether the checkpoint is this card's, signed by `key` (then its claims are
-        compared with the history)."""
-        if key is None or not checkpoint.signed_by(key):
+    def _check_checkpoint(
+        self, name: str, checkpoint: Checkpoint, keys: Sequence[PublicKey]
+    ) -> bool:
+        """Whether the checkpoint is this card's, signed by one of `keys` (then its claims
+        are compared with the history)."""
+        if not any(checkpoint.signed_by(key) for key in keys):
             self.note(name, "its signature does not verify with the service's public key")
             return False
         if checkpoint.card_id != self._card_id:

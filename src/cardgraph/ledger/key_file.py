@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from cardgraph.ledger.signing import SigningKey
+from cardgraph.ledger.signing import KeyFormatError, PublicKey, SigningKey
 from cardgraph.settings import Settings
 
 
@@ -13,8 +13,22 @@ def load_signing_key(settings: Settings) -> SigningKey:
     """`settings.signing_key`, else the key in `settings.signing_key_path` (created if absent:
     the first process to start writes it, every later one reads the same file)."""
     if settings.signing_key is not None:
-        return SigningKey.from_text(settings.signing_key.get_secret_value())
-    return _file_key(settings.signing_key_path)
+        try:
+            return SigningKey.from_text(settings.signing_key.get_secret_value())
+        except KeyFormatError as error:
+            raise KeyFormatError(f"CARDGRAPH_SIGNING_KEY: {error}") from None
+    try:
+        return _file_key(settings.signing_key_path)
+    except KeyFormatError as error:
+        raise KeyFormatError(f"{settings.signing_key_path}: {error}") from None
+
+
+def load_retired_keys(settings: Settings) -> tuple[PublicKey, ...]:
+    """The public keys of `settings.signing_keys_retired`."""
+    try:
+        return tuple(PublicKey.from_text(text) for text in settings.signing_keys_retired)
+    except KeyFormatError as error:
+        raise KeyFormatError(f"CARDGRAPH_SIGNING_KEYS_RETIRED: {error}") from None
 
 
 def _file_key(path: Path) -> SigningKey:

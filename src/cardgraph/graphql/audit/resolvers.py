@@ -65,3 +65,11 @@ class AuditQuery:
     @strawberry.field(description="The public key this service's checkpoints verify with.")
     def signing_key(self, info: Info) -> SigningKeyType:
         return SigningKeyType.from_domain(info.context.services.cards.checkpoints.public_key)
+
+    @strawberry.field(
+        description="Keys rotated out (`CARDGRAPH_SIGNING_KEYS_RETIRED`): older checkpoints "
+        "verify with them; they sign nothing new."
+    )
+    def retired_signing_keys(self, info: Info) -> list[SigningKeyType]:
+        retired = info.context.services.cards.checkpoints.retired_keys
+        return [SigningKeyType.from_domain(key) for key in retired]
