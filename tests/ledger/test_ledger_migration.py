@@ -127,7 +127,7 @@ def test_a_migrated_history_is_tamper_evident_like_any_other(
 
 
 def test_a_history_already_broken_before_the_ledger_is_said_to_be(
-    settings: Settings, db: Any
+    settings: Settings, db: Any, approver: GraphQLClient
 ) -> None:
     def forge_first_version(dump: dict[str, Any]) -> None:
         card = next(c for c in dump["cards"] if c["name"].startswith(NAMES[0]))
@@ -144,6 +144,11 @@ def test_a_history_already_broken_before_the_ledger_is_said_to_be(
     assert f"{draft}: 3 version(s) migrated; its old chain was intact" in output
     (event,) = db.audit_events.find({"chain": approved, "operation": "migrateLedger"})
     assert event["details"]["legacyFirstInvalidVersion"] == 1
+    # ...and verifyCard keeps saying so: the migration vouched for the history as found.
+    result = approver.data(VERIFY, {"n": approved})["verifyCard"]
+    assert [f["reason"] for f in result["findings"]] == [
+        "says the history before the ledger was already broken at version 1"
+    ]
 
 
 def test_a_ledger_card_marked_old_is_not_migrated_but_reported(

@@ -48,6 +48,7 @@ BOUND_DETAILS = (
     "to",
     "versions",
     "digest",
+    "legacyFirstInvalidVersion",
 )
 
 
