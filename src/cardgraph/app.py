@@ -97,6 +97,11 @@ def create_app(settings: Settings) -> Starlette:
             await ensure_indexes(runtime.mongo[settings.mongodb_database])
         except Exception:  # the service starts anyway; /readyz reports the database
             logger.exception("could not ensure indexes at start-up")
+        # Data from before the ledger scheme (an upgrade) is migrated once, by one replica,
+        # while the API serves.
+        migration = asyncio.create_task(
+            _migrate_ledger(runtime.services), name="cardgraph-ledger-migration"
+        )
         try:  # the first replica to start creates the deployment's cursor secret
             await runtime.services.cursors.codec()
         except Exception:  # loaded on first use instead (UNAVAILABLE while the database is)
@@ -108,9 +113,10 @@ def create_app(settings: Settings) -> Starlette:
         try:
             yield
         finally:
-            sockets.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await sockets
+            for task in (migration, sockets):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             if runtime.hub is not None:
                 await runtime.hub.stop()
             if runtime.services.queue is not None:
@@ -199,6 +205,21 @@ async def authenticate(services: Services, request: Request) -> Principal:
     """The principal of a bearer key, as for /graphql (any role may read)."""
     token = parse_bearer(request.headers.get("authorization"))
     return await services.authenticator.authenticate(token)
+
+
+async def _migrate_ledger(services: Services) -> None:
+    """Run the ledger migration if this replica gets its lock; log what it did."""
+    try:
+        done = await services.ledger_migration.run_exclusively()
+    except Exception:  # `cardgraph migrate-ledger` does it by hand; the API serves anyway
+        logger.exception("the ledger migration failed; run `cardgraph migrate-ledger`")
+        return
+    for card in done or []:
+        logger.info(
+            "ledger migration of %s: %s",
+            card.card_name,
+            card.refused or f"{card.versions} version(s) migrated",
+        )
 
 
 async def _check_mongo(runtime: Runtime) -> str:

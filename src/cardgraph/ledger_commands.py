@@ -64,13 +64,8 @@ def run_verify(args: argparse.Namespace) -> int:
     except (OSError, ValueError, TypeError, zipfile.BadZipFile) as error:  # BundleError too
         print(f"cardgraph verify: {error}", file=sys.stderr)
         return UNUSABLE
-    matched = {
-        checkpoint.card_id
-        for _, card, _ in results
-        for _, checkpoint in kept
-        if checkpoint.card_id == card.get("id")
-    }
-    unmatched = [name for name, checkpoint in kept if checkpoint.card_id not in matched]
+    exported = {card.get("id") for _, card, _ in results}
+    unmatched = [name for name, checkpoint in kept if checkpoint.card_id not in exported]
     if args.json:
         shown = [_as_json(name, card, result) for name, card, result in results]
         print(json.dumps({"bundles": shown, "unmatchedCheckpoints": unmatched}, indent=2))
@@ -159,7 +154,6 @@ def run_migrate_ledger(settings: Settings) -> int:
 
 async def migrate_ledger(settings: Settings) -> list[Any]:
     """Run the ledger migration against the configured database."""
-    from cardgraph.cards.ledger_migration import LedgerMigration
     from cardgraph.services import build_services
     from cardgraph.storage.mongo import create_async_client, ensure_indexes
 
@@ -167,8 +161,6 @@ async def migrate_ledger(settings: Settings) -> list[Any]:
     try:
         db = client[settings.mongodb_database]
         await ensure_indexes(db)
-        services = build_services(settings, client, None)
-        migration = LedgerMigration(db, services.audit, services.cards.checkpoints)
-        return await migration.run()
+        return await build_services(settings, client, None).ledger_migration.run()
     finally:
         await client.close()

@@ -24,6 +24,7 @@ from cardgraph.aws.s3 import S3
 from cardgraph.aws.sagemaker import SageMaker
 from cardgraph.caching.freshness import Freshness
 from cardgraph.cards.checkpoints import s3_publisher
+from cardgraph.cards.ledger_migration import LedgerMigration
 from cardgraph.cards.repository import CardRepository
 from cardgraph.cards.service import CardService
 from cardgraph.cursor_secret import CursorSigning
@@ -69,6 +70,7 @@ class Services:
     queue: JobQueue | None
     rate_limiter: RateLimiter
     cursors: CursorSigning
+    ledger_migration: LedgerMigration
 
 
 def build_services(
@@ -169,4 +171,5 @@ def build_services(
         queue=queue,
         rate_limiter=RateLimiter(redis, settings.rate_limit_per_minute, settings.rate_limit_burst),
         cursors=CursorSigning(settings.cursor_secret, db[DEPLOYMENT_SECRETS]),
+        ledger_migration=LedgerMigration(db, audit, cards.checkpoints),
     )

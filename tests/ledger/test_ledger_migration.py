@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import subprocess
 import sys
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -15,11 +16,13 @@ import jcs
 from bson import json_util
 
 from cardgraph.cli import child_env
+from cardgraph.embedded import free_port
+from cardgraph.principals import Role
 from cardgraph.settings import Settings
-from tests.support.cards_api import create_card
+from tests.support.cards_api import SET_STATUS, create_card
 from tests.support.forgery import Forger
 from tests.support.paths import DATA
-from tests.support.servers import GraphQLClient
+from tests.support.servers import GraphQLClient, running_app
 
 DUMP = DATA / "ledger_v1_database.json"
 CARD_IDS = ("358a28288276427482859915c3a3e341", "e1a5352d21264826b6501fe1d5e7db77")
@@ -163,3 +166,31 @@ def test_a_ledger_card_marked_old_is_not_migrated_but_reported(
     result = editor.data(VERIFY, {"n": card_name})["verifyCard"]
     assert result["valid"] is False
     assert "before the ledger scheme" in result["findings"][0]["reason"]
+    # Nothing is chained after a version of the old scheme: a status change waits for the
+    # migration (read from storage; this API's cache still holds the version as written).
+    error = editor.error(SET_STATUS, {"input": {"name": card_name, "status": "PENDING_REVIEW"}})
+    assert error["extensions"]["code"] == "CONFLICT"
+    assert "waiting for the ledger migration" in error["message"]
+
+
+def test_an_api_started_on_old_data_migrates_it_while_it_serves(
+    settings: Settings, db: Any, keys: dict[Role, str]
+) -> None:
+    """`cardgraph serve` after an upgrade: a replica takes the migration's lock and migrates;
+    the lock is released when it is done."""
+    approved, draft = _load_legacy(db)
+    replica = settings.model_copy(update={"port": free_port()})
+    with running_app(replica) as (url, _):
+        client = GraphQLClient(url, keys[Role.APPROVER])
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                result = client.data(VERIFY, {"n": draft})["verifyCard"]
+                if result["valid"] or time.monotonic() > deadline:
+                    break
+                time.sleep(0.2)
+            assert result["valid"] is True, result
+            assert client.data(VERIFY, {"n": approved})["verifyCard"]["valid"] is True
+        finally:
+            client.close()
+    assert db.deployment_secrets.find_one({"_id": "ledger_migration"}) is None

@@ -9,20 +9,11 @@ from typing import Any
 from pymongo import InsertOne
 
 from cardgraph.audit import context
-from cardgraph.audit.models import AuditEvent, audit_event, event_hash
+from cardgraph.audit.models import AuditEvent, audit_event
 from cardgraph.audit.repository import AuditRepository
-from cardgraph.hashing import GENESIS_SHA256
 from cardgraph.pagination import Page, PageRequest, page_of
 from cardgraph.principals import Principal, Role
 from cardgraph.storage.mongo import Document
-
-
-@dataclass(frozen=True, slots=True)
-class ChainCheck:
-    """Result of re-hashing one audit chain."""
-
-    events: int
-    first_invalid_sequence: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,13 +94,3 @@ class AuditLog:
         return page_of(
             request, found, lambda row: (row[1],), lambda: self._repository.count(card_name)
         )
-
-    async def check_chain(self, chain: str) -> ChainCheck:
-        """Re-hash a chain; the first event whose link or hash does not match, if any."""
-        previous, count = GENESIS_SHA256, 0
-        async for event in self._repository.chain(chain):
-            count += 1
-            if event.previous_sha256 != previous or event_hash(event) != event.event_sha256:
-                return ChainCheck(count, event.sequence)
-            previous = event.event_sha256
-        return ChainCheck(count, None)

@@ -13,6 +13,7 @@ from cardgraph.cards.ledger_entries import chained_version
 from cardgraph.cards.models import CardStatus, CardVersion, VersionSource
 from cardgraph.cards.write_queue import Pending
 from cardgraph.errors import ArchivedError, ConflictError
+from cardgraph.ledger.records import LEDGER_SCHEME
 from cardgraph.principals import Principal
 
 
@@ -66,6 +67,11 @@ def plan_content(
             ConflictError(
                 f"card {name!r} is at version {latest.number}, not {change.expected_version}"
             ),
+        )
+    if latest.scheme < LEDGER_SCHEME:  # a version chained after it would stop the migration
+        return ContentOutcome(
+            pending,
+            ConflictError(f"card {name!r} is waiting for the ledger migration; try again shortly"),
         )
     if latest.status is CardStatus.ARCHIVED:
         return ContentOutcome(

@@ -17,6 +17,7 @@ from typing import Any
 
 from pymongo import ASCENDING, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
 
 from cardgraph.audit.service import AuditLog
 from cardgraph.cards.card_documents import card_from_document
@@ -28,21 +29,30 @@ from cardgraph.cards.version_documents import (
     version_from_document,
     version_id,
 )
+from cardgraph.clock import utc_now_ms
 from cardgraph.hashing import (
     canonical_json,
     legacy_chain_sha256,
-    record_sha256,
     sha256_hex,
 )
-from cardgraph.ledger.bindings import MIGRATOR_ACTOR
+from cardgraph.ledger.bindings import MIGRATOR_ACTOR, migration_digest
 from cardgraph.ledger.records import LEDGER_SCHEME, status_sha256
 from cardgraph.principals import Principal, Role
-from cardgraph.storage.mongo import AUDIT_EVENTS, CARD_VERSIONS, CARDS, Document
+from cardgraph.storage.mongo import (
+    AUDIT_EVENTS,
+    CARD_VERSIONS,
+    CARDS,
+    DEPLOYMENT_SECRETS,
+    Document,
+)
 
 MIGRATOR = Principal(
     key_id="system:migration", name="ledger-migration", role=Role.ADMIN, acting_as=MIGRATOR_ACTOR
 )
 BATCH = 500
+# Versions written before the ledger scheme.
+OLD_SCHEME: Document = {"$or": [{"scheme": {"$exists": False}}, {"scheme": {"$lt": 2}}]}
+LOCK_ID = "ledger_migration"
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,14 +78,30 @@ class LedgerMigration:
         self._cards = db[CARDS]
         self._versions = db[CARD_VERSIONS]
         self._audits = db[AUDIT_EVENTS]
+        self._locks = db[DEPLOYMENT_SECRETS]
         self._audit = audit
         self._checkpoints = checkpoints
 
+    async def run_exclusively(self) -> list[MigratedCard] | None:
+        """`run`, unless nothing needs it ([]) or another process holds the migration's lock
+        (None): every API replica starts it, one does it."""
+        stopped = await self._cards.find_one({"ledger_migrating": True}, {"_id": 1})
+        if stopped is None and await self._versions.find_one(OLD_SCHEME, {"_id": 1}) is None:
+            return []
+        try:
+            await self._locks.insert_one({"_id": LOCK_ID, "at": utc_now_ms()})
+        except DuplicateKeyError:
+            return None
+        try:
+            return await self.run()
+        finally:
+            await self._locks.delete_one({"_id": LOCK_ID})
+
     async def run(self) -> list[MigratedCard]:
         """Migrate every card that needs it (live or deleted); a second run does nothing."""
-        wanted = await self._versions.distinct(
-            "card_id", {"$or": [{"scheme": {"$exists": False}}, {"scheme": {"$lt": 2}}]}
-        )
+        wanted = set(await self._versions.distinct("card_id", OLD_SCHEME))
+        # ...and cards a migration stopped in (their versions rewritten, no record yet).
+        wanted |= set(await self._cards.distinct("_id", {"ledger_migrating": True}))
         done = []
         for card_id in sorted(wanted):
             doc = await self._cards.find_one({"_id": card_id})
@@ -105,6 +131,7 @@ class LedgerMigration:
 
     async def _migrate(self, card_doc: Document) -> MigratedCard:
         card = card_from_document(card_doc)
+        await self._cards.update_one({"_id": card.id}, {"$set": {"ledger_migrating": True}})
         previous: CardVersion | None = None
         legacy_previous: str | None = None
         legacy_first_invalid: int | None = None
@@ -160,11 +187,14 @@ class LedgerMigration:
                 "versions": len(vouched),
                 "legacyHead": legacy_previous,
                 "legacyFirstInvalidVersion": legacy_first_invalid,
-                "digest": record_sha256({"migrated": vouched}),
+                "digest": migration_digest(vouched),
             },
         )
         # A new revision: readers drop versions cached with their old hashes.
-        await self._cards.update_one({"_id": card.id}, {"$set": {"revision": secrets.randbits(62)}})
+        await self._cards.update_one(
+            {"_id": card.id},
+            {"$set": {"revision": secrets.randbits(62)}, "$unset": {"ledger_migrating": ""}},
+        )
         if previous is not None and not card_doc.get("deleted"):
             await self._checkpoints.sign_head(card)
         return MigratedCard(card.name, len(vouched), legacy_previous, legacy_first_invalid)

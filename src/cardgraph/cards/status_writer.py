@@ -21,6 +21,7 @@ from cardgraph.cards.models import (
 from cardgraph.cards.repository import CardRepository
 from cardgraph.errors import ConflictError
 from cardgraph.events.models import CardEventKind
+from cardgraph.ledger.records import LEDGER_SCHEME
 from cardgraph.principals import Principal
 
 
@@ -55,6 +56,10 @@ class StatusWriter:
         card = await self._reads.require_card(name)
         for _ in range(MAX_WRITE_ATTEMPTS):
             latest = await self._reads.current_version(card)
+            if latest.scheme < LEDGER_SCHEME:  # its status chain has no head to chain after
+                raise ConflictError(
+                    f"card {name!r} is waiting for the ledger migration; try again shortly"
+                )
             check_transition(latest.status, status)
             if status is CardStatus.APPROVED and self._high_risk_policy:
                 check_approval_policy(latest.content)

@@ -18,6 +18,13 @@ DELETION = "deleteCard"
 # Who writes migration records (`cardgraph migrate-ledger`); no API key can act as it.
 MIGRATOR_ACTOR = "system:ledger-migration"
 
+
+def migration_digest(vouched: list[list[Any]]) -> str:
+    """What a migration record vouches for, as one hash: [version, chain hash, [status change
+    hashes]] of every migrated version, in order."""
+    return record_sha256({"migrated": vouched})
+
+
 # Adds a finding: (record, reason, version).
 Note = Callable[..., None]
 
@@ -170,7 +177,7 @@ class BindingCheck:
                 f"{', '.join(map(str, numbers)) or 'none'} are marked migrated",
             )
             return 0
-        if record_sha256({"migrated": migrated}) != details.get("digest"):
+        if migration_digest(migrated) != details.get("digest"):
             self._note(record, "the versions and status changes it vouches for have changed")
             return 0
         broken = details.get("legacyFirstInvalidVersion")

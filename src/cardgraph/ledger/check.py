@@ -219,6 +219,6 @@ def _order(finding: Finding) -> tuple[int, int]:
     # Versions first, by number; then audit events; then the card and its checkpoints.
     if finding.record.startswith("version"):
         return (0, finding.version or 0)
-    if finding.record.startswith("audit event"):
-        return (1, int(finding.record.split()[2]))
+    if finding.audit_event is not None:
+        return (1, finding.audit_event)
     return (2, 0)

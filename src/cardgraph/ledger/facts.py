@@ -47,3 +47,9 @@ class Finding:
 
     def __str__(self) -> str:
         return f"{self.record}: {self.reason}"
+
+    @property
+    def audit_event(self) -> int | None:
+        """The sequence number of the audit event found wanting, if the record is one."""
+        prefix = "audit event "
+        return int(self.record[len(prefix) :]) if self.record.startswith(prefix) else None

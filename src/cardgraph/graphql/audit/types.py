@@ -119,9 +119,7 @@ class VerificationType:
         result = verification.result
         first = verification.first_finding
         versions = [f.version for f in result.findings if f.record.startswith("version")]
-        events = [
-            int(f.record.split()[2]) for f in result.findings if f.record.startswith("audit event")
-        ]
+        events = [f.audit_event for f in result.findings if f.audit_event is not None]
         return cls(
             audit_events_checked=result.events,
             first_invalid_audit_event=min(events) if events else None,
