@@ -107,7 +107,8 @@ def run_async(coroutine: Any) -> Any:
     is still running after a minute, print where each task waits (shown with the failure)."""
 
     async def watched() -> Any:
-        handle = asyncio.get_running_loop().call_later(STUCK_AFTER_S, print_task_stacks)
+        main = asyncio.current_task()
+        handle = asyncio.get_running_loop().call_later(STUCK_AFTER_S, print_task_stacks, main)
         try:
             return await coroutine
         finally:
@@ -116,10 +117,13 @@ def run_async(coroutine: Any) -> Any:
     return asyncio.run(watched())
 
 
-def print_task_stacks() -> None:
+def print_task_stacks(main: asyncio.Task[Any] | None = None) -> None:
     """Print every task of the running loop and the line it waits on, to stderr."""
     print(f"--- asyncio tasks still running after {STUCK_AFTER_S:.0f} s ---", file=sys.stderr)
-    for task in asyncio.all_tasks():
+    # The driver's own monitors idle in every dump; a report shows the tail of the output, so
+    # the tasks that tell what is stuck go last, the outermost (the test's scenario) at the end.
+    tasks = [t for t in asyncio.all_tasks() if not t.get_name().startswith("pymongo_")]
+    for task in sorted(tasks, key=lambda t: t is main):
         print(f"task {task.get_name()}:", file=sys.stderr)
         # Task.print_stack() shows only the outermost coroutine; follow what each one awaits.
         awaited: Any = task.get_coro()
