@@ -1,12 +1,14 @@
 """A card's history through the HTTP API: paging through the field diffs of a card with 1,000
-versions of ~27 KB content, `versionDiff` across the whole history, and `verifyCard`, on cards
-with 1,000 and 100,000 versions."""
+versions of ~27 KB content, `versionDiff` across the whole history, `verifyCard`, and the card
+as of an instant, on cards with 1,000 and 100,000 versions (created a millisecond apart)."""
 
 from __future__ import annotations
 
 import asyncio
+import random
 import sys
 import time
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +37,12 @@ VERIFY = (
     "query($n: String!) { verifyCard(name: $n) { valid versionsChecked auditEventsChecked "
     "checkpointsChecked firstInvalidRecord reason } }"
 )
+
+AS_OF = (
+    "query($n: String!, $at: DateTime!) { card(name: $n, asOf: $at) { status "
+    "latestVersion { number statusHistory { toStatus } } approvedVersion { number } } }"
+)
+STEP = timedelta(milliseconds=1)
 
 
 def _rich(number: int) -> dict[str, Any]:
@@ -73,7 +81,7 @@ def _seed(settings: Settings, names: dict[int, str]) -> None:
             for total, name in names.items():
                 content = _rich if total <= 1_000 else None
                 await services.cards.create_card(name, (content or _small)(1), SEEDER)
-                await grow_history(services, repository, name, total, content)
+                await grow_history(services, repository, name, total, content, STEP)
 
     asyncio.run(run())
 
@@ -130,6 +138,30 @@ def _verify(client: httpx.Client, name: str) -> str:
     return f"{min(times):.0f} ms ({checked})"
 
 
+def _as_of(client: httpx.Client, name: str) -> str:
+    """The card as of random instants of its history: latency, and whether each answer is the
+    version created last by then (versions are STEP apart from version 1 on)."""
+    first = graphql_data(
+        client,
+        "/graphql",
+        "query($n: String!) { card(name: $n) { "
+        "version(number: 1) { createdAt } versions { totalCount } } }",
+        {"n": name},
+    )["card"]
+    start = datetime.fromisoformat(first["version"]["createdAt"])
+    total = first["versions"]["totalCount"]
+    rng, times, wrong = random.Random(1), [], 0
+    for _ in range(SAMPLES):
+        number = rng.randrange(1, total + 1)
+        at = start + STEP * (number - 1) + STEP / 2
+        started = time.perf_counter()
+        card = graphql_data(client, "/graphql", AS_OF, {"n": name, "at": at.isoformat()})
+        times.append((time.perf_counter() - started) * 1000)
+        wrong += card["card"]["latestVersion"]["number"] != number
+    took = summary(times)
+    return f"p50 {took['p50']:.1f} ms, p95 {took['p95']:.1f} ms ({wrong} wrong of {SAMPLES})"
+
+
 def main() -> None:
     rows = []
     names = {total: f"history-{total}" for total in SIZES}
@@ -161,6 +193,7 @@ def main() -> None:
                     )
                 )
                 rows.append(Row(f"verifyCard of {total:,} versions", _verify(client, name)))
+                rows.append(Row(f"card(asOf:) of {total:,} versions", _as_of(client, name)))
     report("history", rows)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import Any
 
 import redis.asyncio as aioredis
@@ -63,9 +64,11 @@ async def grow_history(
     name: str,
     total: int,
     content_of: Callable[[int], dict[str, Any]] | None = None,
+    step: timedelta = timedelta(0),
 ) -> None:
     """Give a card `total` versions, inserting the missing ones in bulk with valid chains
-    (version N's content is `content_of(N)`, by default a one-field overview)."""
+    (version N's content is `content_of(N)`, by default a one-field overview), each created
+    `step` after the one before (from now on: as-of searches then have instants to find)."""
     card = await services.cards.require_card(name)
     latest = await services.cards.latest_version(card)
     previous, now = latest.chain_sha256, utc_now_ms()
@@ -82,7 +85,7 @@ async def grow_history(
             CardStatus.DRAFT,
             previous,
             SEEDER.actor,
-            now,
+            now + step * (number - latest.number),
             VersionSource.MANUAL,
         )
         previous = last.chain_sha256
@@ -91,7 +94,7 @@ async def grow_history(
             await _insert_history(services, repository, batch)
             batch = []
     await _insert_history(services, repository, batch)
-    await repository.apply_summary(summary_change(card, last, None, None, now))
+    await repository.apply_summary(summary_change(card, last, None, None, last.created_at))
     await services.cards.checkpoints.sign_head(card)
 
 

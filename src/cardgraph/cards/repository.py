@@ -11,6 +11,7 @@ from pymongo import ASCENDING, DESCENDING, InsertOne, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from cardgraph.cards.as_of_queries import AsOfQueries
 from cardgraph.cards.card_documents import card_document, card_from_document
 from cardgraph.cards.card_lists import CardLists
 from cardgraph.cards.ledger_entries import status_head
@@ -85,6 +86,8 @@ class CardRepository:
         self._cards = db[CARDS]
         self._versions = db[CARD_VERSIONS]
         self._lists = CardLists(self._cards)
+        # The reads of as-of answers (a card, the inventory, at a past instant).
+        self.as_of = AsOfQueries(self._cards, self._versions)
 
     async def insert_versions(self, versions: list[CardVersion]) -> int:
         """Commit consecutive new versions in one insert; how many went in before a

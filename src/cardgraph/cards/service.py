@@ -10,6 +10,7 @@ from typing import Any
 from cardgraph.audit import context as audit_context
 from cardgraph.audit.service import AuditLog
 from cardgraph.caching.freshness import Freshness
+from cardgraph.cards.as_of_reads import AsOfReads
 from cardgraph.cards.card_reads import CardKey, CardReads
 from cardgraph.cards.checkpoints import CardCheckpoints, Publisher
 from cardgraph.cards.content import model_package_group_of, risk_rating_of
@@ -70,6 +71,8 @@ class CardService:
         self._clock = clock or utc_now_ms
         # Cached reads and the cache upkeep after a write; read-only callers may use it directly.
         self.reads = CardReads(repository, freshness)
+        # Cards and versions as they stood at a past instant.
+        self.as_of = AsOfReads(repository.as_of, self.reads)
         # Every write ends by signing the card's new head.
         self.checkpoints = CardCheckpoints(
             repository, audit, signing_key, self._clock, publish_checkpoint, retired_keys

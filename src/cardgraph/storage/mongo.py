@@ -66,6 +66,8 @@ INDEXES: dict[str, list[IndexModel]] = {
         ),
         # A job creates at most one version, even when its task is delivered twice.
         IndexModel([("job_id", ASCENDING)], unique=True, sparse=True, name="job_id_unique"),
+        # The versions ever approved (APPROVED or ARCHIVED now) of one card, for as-of answers.
+        IndexModel([("card_id", ASCENDING), ("status", ASCENDING)], name="card_by_status"),
     ],
     API_KEYS: [IndexModel([("created_at", ASCENDING)], name="by_created")],
     JOBS: [

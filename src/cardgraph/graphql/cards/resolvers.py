@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 import strawberry
 
+from cardgraph.cards.as_of import instant
 from cardgraph.graphql.cards.diff_types import VersionDiffType
 from cardgraph.graphql.cards.inputs import (
     CardFilter,
@@ -20,14 +22,30 @@ from cardgraph.graphql.context import Info
 from cardgraph.graphql.jobs.autopopulate import start_autopopulation
 from cardgraph.graphql.pagination import Connection, page_request, to_connection
 
+AS_OF = strawberry.argument(
+    description="Answer as of this instant (ISO 8601; without a zone, UTC): status, risk "
+    "rating and versions as they stood then, from the chained status history. Deleted cards "
+    "that stood then are included."
+)
+
 
 @strawberry.type
 class CardQuery:
     """Card queries."""
 
-    @strawberry.field(description="A card by name; null if there is none.")
-    async def card(self, info: Info, name: str) -> CardType | None:
-        found = await info.context.services.cards.find_card(name)
+    @strawberry.field(
+        description="A card by name; null if there is none. With `asOf`, the card that bore "
+        "the name at that instant, as it stood then (null if none did)."
+    )
+    async def card(
+        self, info: Info, name: str, as_of: Annotated[datetime | None, AS_OF] = None
+    ) -> CardType | None:
+        cards = info.context.services.cards
+        if as_of is not None:
+            at = instant(as_of)
+            then = await cards.as_of.card(name, at)
+            return CardType.from_domain(then, as_of=at) if then else None
+        found = await cards.find_card(name)
         return CardType.from_domain(found) if found else None
 
     @strawberry.field(description="Cards matching a filter, in a chosen order (≤ 100 a page).")
@@ -38,12 +56,18 @@ class CardQuery:
         sort: CardSort | None = None,
         first: int | None = None,
         after: str | None = None,
+        as_of: Annotated[datetime | None, AS_OF] = None,
     ) -> Connection[CardType]:
         cards = info.context.services.cards
         card_sort = (sort or CardSort()).to_domain()
+        card_filter = (filter or CardFilter()).to_domain()
         request = await page_request(info, cards.cursor_kind(card_sort), first, after)
-        page = await cards.cards((filter or CardFilter()).to_domain(), card_sort, request)
-        return await to_connection(info, page, CardType.from_domain)
+        if as_of is None:
+            page = await cards.cards(card_filter, card_sort, request)
+            return await to_connection(info, page, CardType.from_domain)
+        at = instant(as_of)
+        then = await cards.as_of.cards(card_filter, card_sort, request, at)
+        return await to_connection(info, then, lambda c: CardType.from_domain(c, as_of=at))
 
     @strawberry.field(
         description="Every field that changed from one version of a card to another (either "

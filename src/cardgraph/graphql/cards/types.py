@@ -12,6 +12,7 @@ from strawberry.scalars import JSON
 from cardgraph.cards import models
 from cardgraph.cards.field_diff import VersionDiff
 from cardgraph.cards.models import CardStatus, VersionSource
+from cardgraph.clock import utc_now_ms
 from cardgraph.errors import DataIntegrityError
 from cardgraph.graphql.audit.ledger_types import CheckpointType
 from cardgraph.graphql.cards.content_mapping import content_to_output
@@ -213,9 +214,16 @@ class CardType:
     updated_at: datetime = strawberry.field(
         description="When the card last changed (content or status)."
     )
+    as_of: datetime | None = strawberry.field(
+        default=None,
+        description="The instant this card answers for (the `asOf` asked, in UTC to the "
+        "millisecond); null: now. As of an instant, status, riskRating, updatedAt, "
+        "latestVersion, version, versions and approvedVersion are as they stood then; "
+        "checkpoint, jobs and modelPackage are as they are now.",
+    )
 
     @classmethod
-    def from_domain(cls, card: models.Card) -> CardType:
+    def from_domain(cls, card: models.Card, as_of: datetime | None = None) -> CardType:
         return cls(
             card=card,
             name=card.name,
@@ -225,6 +233,7 @@ class CardType:
             kms_key_id=card.kms_key_id,
             created_by=card.created_by,
             updated_at=card.updated_at,
+            as_of=as_of,
         )
 
     @strawberry.field(
@@ -236,6 +245,16 @@ class CardType:
 
     @strawberry.field(description="The latest version.")
     async def latest_version(self, info: Info) -> CardVersionType:
+        if self.as_of is not None:
+            then = await info.context.services.cards.as_of.version(
+                self.card, self.card.latest_version, self.as_of
+            )
+            if then is None:
+                raise DataIntegrityError(
+                    f"version {self.card.latest_version} of card {self.card.name!r} is "
+                    "missing; the history needs repair"
+                )
+            return CardVersionType.from_domain(then)
         cached = info.context.services.cards.cached_latest_version(self.card)
         if cached is not None:  # the common case skips the loader's scheduling
             return CardVersionType.from_domain(cached)
@@ -243,7 +262,21 @@ class CardType:
 
     @strawberry.field(description="One version by number; null if it does not exist.")
     async def version(self, info: Info, number: int) -> CardVersionType | None:
-        found = await info.context.services.cards.version(self.card, number)
+        cards = info.context.services.cards
+        if self.as_of is not None:
+            found = await cards.as_of.version(self.card, number, self.as_of)
+        else:
+            found = await cards.version(self.card, number)
+        return CardVersionType.from_domain(found) if found else None
+
+    @strawberry.field(
+        description="The newest version that was APPROVED (now, or at `asOf`), with who "
+        "approved it and when in its status history; null if none was."
+    )
+    async def approved_version(self, info: Info) -> CardVersionType | None:
+        cards = info.context.services.cards
+        at = self.as_of if self.as_of is not None else utc_now_ms()
+        found = await cards.as_of.approved_version(self.card, at)
         return CardVersionType.from_domain(found) if found else None
 
     @strawberry.field(
@@ -272,7 +305,11 @@ class CardType:
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[CardVersionType]:
         request = await page_request(info, VERSIONS, first, after)
-        page = await info.context.services.cards.versions(self.card, request)
+        cards = info.context.services.cards
+        if self.as_of is not None:
+            page = await cards.as_of.versions(self.card, request, self.as_of)
+        else:
+            page = await cards.versions(self.card, request)
         before = {version.number: version for version, _ in page.items}
         return await to_connection(
             info, page, lambda v: CardVersionType.from_domain(v, before.get(v.number - 1))
