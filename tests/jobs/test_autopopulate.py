@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Iterator
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
@@ -14,7 +15,7 @@ import pytest
 from cardgraph.aws.clients import AwsClients
 from cardgraph.aws.sagemaker import SageMaker
 from cardgraph.settings import Settings
-from tests.support.cards_api import create_card, get_card
+from tests.support.cards_api import create_card, get_card, version_provenance
 from tests.support.factories import risk_rated
 from tests.support.jobs_api import JOB_FIELDS, wait_for_job
 from tests.support.servers import GraphQLClient, serving_http
@@ -112,6 +113,26 @@ def test_fills_a_card_from_all_three_sources(
     assert package["model_approval_status"] == "PendingManualApproval"
     assert package["inference_specification"]["containers"][0]["image"] == IMAGE
     assert content["intended_uses"] == {"risk_rating": "Medium"}  # untouched
+    # Each section says where it came from: the ARN described and when, or the hand of v1.
+    provenance = {p["section"]: p for p in version_provenance(editor, card_name, 2)}
+    for section, arn in (
+        ("model_overview", sagemaker["model_arn"]),
+        ("training_details", sagemaker["training_arn"]),
+        ("model_package_details", sagemaker["package_arn"]),
+    ):
+        entry = provenance[section]
+        assert (entry["source"], entry["setInVersion"], entry["sagemakerArn"]) == (
+            "AUTOPOPULATE",
+            2,
+            arn,
+        )
+        assert entry["jobId"] == job["id"]
+        assert entry["by"] == "apikey:test-editor"  # the job acts for whoever started it
+        described = datetime.fromisoformat(entry["describedAt"])
+        assert datetime.fromisoformat(job["createdAt"]) <= described
+        assert described <= datetime.fromisoformat(entry["at"])
+    assert provenance["intended_uses"]["source"] == "MANUAL"
+    assert provenance["intended_uses"]["setInVersion"] == 1
 
 
 def test_hand_entered_values_win_and_are_reported(

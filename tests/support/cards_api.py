@@ -191,3 +191,15 @@ def check_concurrent_writes(
         "auditEventsChecked": written + 1,  # createCard, then one event per version
         "firstInvalidAuditEvent": None,
     }
+
+
+PROVENANCE = """query($n: String!, $v: Int!) { card(name: $n) { version(number: $v) { provenance {
+  section setInVersion source by at jobId sagemakerArn describedAt s3Uri etag sha256
+  modelPackageArn copiedFrom recorded } } } }"""
+
+
+def version_provenance(client: GraphQLClient, name: str, number: int) -> list[dict[str, Any]]:
+    """The provenance of each section of one version."""
+    version = client.data(PROVENANCE, {"n": name, "v": number})["card"]["version"]
+    entries: list[dict[str, Any]] = version["provenance"]
+    return entries

@@ -120,19 +120,37 @@ def run_async(coroutine: Any) -> Any:
 def print_task_stacks(main: asyncio.Task[Any] | None = None) -> None:
     """Print every task of the running loop and the line it waits on, to stderr."""
     print(f"--- asyncio tasks still running after {STUCK_AFTER_S:.0f} s ---", file=sys.stderr)
-    # The driver's own monitors idle in every dump; a report shows the tail of the output, so
-    # the tasks that tell what is stuck go last, the outermost (the test's scenario) at the end.
-    tasks = [t for t in asyncio.all_tasks() if not t.get_name().startswith("pymongo_")]
-    for task in sorted(tasks, key=lambda t: t is main):
+    # A report shows the tail of the output: the driver's own monitors (idle in most dumps) go
+    # first, the test's own tasks last, its outermost (the scenario) at the very end.
+    tasks = sorted(
+        asyncio.all_tasks(), key=lambda t: (t is main, not t.get_name().startswith("pymongo_"))
+    )
+    for task in tasks:
         print(f"task {task.get_name()}:", file=sys.stderr)
         # Task.print_stack() shows only the outermost coroutine; follow what each one awaits.
         awaited: Any = task.get_coro()
+        manager: Any = None
         while awaited is not None:
-            frame = getattr(awaited, "cr_frame", None) or getattr(awaited, "gi_frame", None)
+            frame = (
+                getattr(awaited, "cr_frame", None)
+                or getattr(awaited, "gi_frame", None)
+                or getattr(awaited, "ag_frame", None)
+            )
+            if frame is None and manager is not None:
+                # An `async with` block's exit awaits its generator through an object that does
+                # not name it; the context manager (contextlib's `self`) does.
+                awaited, manager = getattr(manager, "gen", None), None
+                continue
             if frame is not None:
                 code = frame.f_code
                 print(f"  {code.co_filename}:{frame.f_lineno} in {code.co_name}", file=sys.stderr)
-            awaited = getattr(awaited, "cr_await", None) or getattr(awaited, "gi_yieldfrom", None)
+                manager = frame.f_locals.get("self")
+            # Coroutines, generators, and async generators.
+            awaited = (
+                getattr(awaited, "cr_await", None)
+                or getattr(awaited, "gi_yieldfrom", None)
+                or getattr(awaited, "ag_await", None)
+            )
 
 
 @contextmanager

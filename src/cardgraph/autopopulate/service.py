@@ -8,8 +8,9 @@ from typing import Any
 from cardgraph.autopopulate import mapping
 from cardgraph.autopopulate.merge import fill_empty
 from cardgraph.aws.sagemaker import SageMaker
-from cardgraph.cards.models import VersionSource
+from cardgraph.cards.models import Origin, VersionSource
 from cardgraph.cards.service import CardService
+from cardgraph.clock import utc_now_ms
 from cardgraph.errors import BadRequestError
 from cardgraph.jobs.runner import JobContext
 from cardgraph.principals import Principal
@@ -34,24 +35,38 @@ class Autopopulation:
 
     async def describe(self, sources: dict[str, str]) -> dict[str, Any]:
         """Content proposed by SageMaker for the given sources."""
+        proposed, _ = await self.described(sources)
+        return proposed
+
+    async def described(self, sources: dict[str, str]) -> tuple[dict[str, Any], Origin]:
+        """Content proposed by SageMaker for the given sources, and per section the ARN of
+        what was described and when (its provenance)."""
         proposed: dict[str, Any] = {}
+        origin: Origin = {}
+
+        def note(section: str, arn: str | None) -> None:
+            origin[section] = {"sagemakerArn": arn or "", "describedAt": utc_now_ms().isoformat()}
+
         if "modelName" in sources:
             model = await self._sagemaker.describe_model(sources["modelName"])
             proposed["model_overview"] = mapping.model_overview(model)
+            note("model_overview", model.get("ModelArn"))
         if "trainingJobName" in sources:
             job = await self._sagemaker.describe_training_job(sources["trainingJobName"])
             proposed["training_details"] = mapping.training_details(job)
+            note("training_details", job.get("TrainingJobArn"))
         if "modelPackageArn" in sources:
             package = await self._sagemaker.describe_model_package(sources["modelPackageArn"])
             proposed["model_package_details"] = mapping.model_package_details(package)
-        return proposed
+            note("model_package_details", package.get("ModelPackageArn"))
+        return proposed, origin
 
     async def run(self, context: JobContext) -> dict[str, Any]:
         """Describe, merge into the latest content, and write one version if anything changed."""
         job = context.job
         sources = sources_of(job.input)
         await context.progress(0.2, f"describing {', '.join(sources.values())}")
-        proposed = await self.describe(sources)
+        proposed, origin = await self.described(sources)
         card = await self._cards.require_card(job.input["name"])
         latest = await self._cards.latest_version(card)
         merged, conflicts = fill_empty(latest.content, proposed)
@@ -64,6 +79,7 @@ class Autopopulation:
                 Principal.for_job(job.id, job.requested_by),
                 source=VersionSource.AUTOPOPULATE,
                 job_id=job.id,
+                origin=origin,
             )
         return {
             "cardName": card.name,

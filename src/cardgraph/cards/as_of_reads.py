@@ -58,6 +58,9 @@ class AsOfReads:
             # Each card's time of last change then differs from the stored one: no index
             # orders them, and sorting the whole inventory in memory is not a page's cost.
             raise BadArgumentError("sort.field", "UPDATED cannot order a list as of an instant")
+        if card_filter.stale is not None:
+            # Staleness is kept as it is now, not as a history.
+            raise BadArgumentError("filter.stale", "is known as of now only, not with asOf")
         rows = await self._matching(card_filter, sort, request.after, request.limit, at)
         return page_of(
             request,

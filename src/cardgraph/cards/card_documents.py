@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cardgraph.cards.models import Card, CardStatus
+from cardgraph.cards.models import Card, CardStatus, Staleness
 from cardgraph.storage.mongo import Document
 from cardgraph.storage.stored_values import stored_enum
 
@@ -43,4 +43,27 @@ def card_from_document(doc: Document) -> Card:
         model_package_group=doc.get("model_package_group"),
         kms_key_id=doc.get("kms_key_id"),
         revision=doc.get("revision", 0),
+        stale=staleness_from_document(doc.get("stale")),
+    )
+
+
+def staleness_document(stale: Staleness) -> Document:
+    """The stored form of a card's staleness."""
+    return {
+        "reason": stale.reason,
+        "since": stale.since,
+        "model_package_arn": stale.model_package_arn,
+        "approved_version": stale.approved_version,
+    }
+
+
+def staleness_from_document(doc: object) -> Staleness | None:
+    """A card's staleness from its stored form (none when absent)."""
+    if not isinstance(doc, dict):
+        return None
+    return Staleness(
+        reason=doc["reason"],
+        since=doc["since"],
+        model_package_arn=doc["model_package_arn"],
+        approved_version=doc["approved_version"],
     )

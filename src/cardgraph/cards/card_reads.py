@@ -219,6 +219,10 @@ class CardReads:
             self._versions.put((card.id, version.number, card.revision), version)
         self._cards.put_written(card.name, card, ticket)
 
+    def card_written(self, card: Card, ticket: int) -> None:
+        """Keep a summary this process just changed outside any version write."""
+        self._cards.put_written(card.name, card, ticket)
+
     def forget(self, name: str, ticket: int) -> None:
         """This process's write left no live card called `name` (or a newer one won)."""
         self._cards.put_written(name, None, ticket)

@@ -3,14 +3,15 @@ it: SageMaker's rules (expectedVersion, ARCHIVED, identical content) decided wit
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from cardgraph.audit.models import AuditEvent, audit_event
 from cardgraph.cards.field_diff import changed_sections
 from cardgraph.cards.ledger_entries import chained_version
-from cardgraph.cards.models import CardStatus, CardVersion, VersionSource
+from cardgraph.cards.models import CardStatus, CardVersion, Origin, VersionSource
+from cardgraph.cards.provenance import origin_details, with_provenance
 from cardgraph.cards.write_queue import Pending
 from cardgraph.errors import ArchivedError, ConflictError
 from cardgraph.ledger.records import LEDGER_SCHEME
@@ -31,6 +32,8 @@ class ContentChange:
     job_id: str | None
     # The request it came from: the write itself runs outside the request's context.
     request_id: str | None
+    # What the writer read, per section it changes (see `cards.provenance`).
+    origin: Origin = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -96,9 +99,14 @@ def plan_content(
             change.source,
             change.job_id,
         )
+    # Sorted, as the sections of the stored (canonical) JSON are.
+    sections = () if unchanged else tuple(sorted(changed_sections(latest.content, change.content)))
     if not unchanged:
+        version = with_provenance(version, latest, sections, change.origin)
         # Binds the audit event to the exact version record it created (verifyCard checks).
         details["chainSha256"] = version.chain_sha256
+        if change.origin:
+            details["origin"] = origin_details(change.origin)
     event = audit_event(
         change.actor,
         "updateCardContent",
@@ -109,8 +117,6 @@ def plan_content(
         after=change.content_sha256,
         details=details,
     )
-    # Sorted, as the sections of the stored (canonical) JSON are.
-    sections = () if unchanged else tuple(sorted(changed_sections(latest.content, change.content)))
     return ContentOutcome(pending, version, created=not unchanged, event=event, sections=sections)
 
 

@@ -55,6 +55,8 @@ def filter_query(card_filter: CardFilter) -> Document:
         query["created_at"] = created
     if card_filter.model_package_group:
         query["model_package_group"] = card_filter.model_package_group
+    if card_filter.stale is not None:
+        query["stale"] = {"$ne": None} if card_filter.stale else None
     return query
 
 

@@ -113,6 +113,29 @@ class StatusChange:
     migrated: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class SectionProvenance:
+    """Where one top-level section of a version's content came from: the write that last set
+    it (this version or an earlier one), and what that write read."""
+
+    section: str
+    # The version whose write set the section as it stands (inherited while unchanged).
+    version: int
+    source: VersionSource
+    actor: str
+    at: datetime
+    job_id: str | None = None
+    # What the write read: sagemakerArn and describedAt (autopopulation, package sync),
+    # s3Uri, etag and sha256 (a metrics file), modelPackageArn (package sync).
+    details: tuple[tuple[str, str], ...] = ()
+    # False for versions written before provenance was recorded: inferred from the version.
+    recorded: bool = True
+
+
+# Per-section details a write's caller knows (`*` for every section it changes).
+Origin = dict[str, dict[str, str]]
+
+
 # A version named without its card document: (card id, card name, version number).
 VersionKey = tuple[str, str, int]
 
@@ -136,12 +159,25 @@ class CardVersion:
     job_id: str | None = None
     # The hashing rules it was written under (1: before the ledger; see cardgraph.ledger).
     scheme: int = 2
+    # Each top-level section's origin, by section name; empty when written before it was kept.
+    provenance: tuple[SectionProvenance, ...] = ()
 
     @cached_property
     def content(self) -> dict[str, Any]:
         """The content as SageMaker's snake_case JSON object."""
         value: dict[str, Any] = json.loads(self.content_json)
         return value
+
+
+@dataclass(frozen=True, slots=True)
+class Staleness:
+    """Why a card's approval no longer matches the model it describes."""
+
+    reason: str
+    since: datetime
+    model_package_arn: str
+    # The approved version the change came after.
+    approved_version: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,6 +198,9 @@ class Card:
     # Changes (to a fresh random value) with every change of the summary, content or status:
     # versions read through a card of one revision can be cached under it.
     revision: int = 0
+    # Set when a linked model package changed after the card was approved; cleared when a
+    # version is approved again.
+    stale: Staleness | None = None
 
 
 class CardSortField(StrEnum):
@@ -190,3 +229,5 @@ class CardFilter:
     created_after: datetime | None = None
     created_before: datetime | None = None
     model_package_group: str | None = None
+    # True: only stale cards; False: only cards that are not.
+    stale: bool | None = None

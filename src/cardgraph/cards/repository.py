@@ -12,7 +12,11 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from cardgraph.cards.as_of_queries import AsOfQueries
-from cardgraph.cards.card_documents import card_document, card_from_document
+from cardgraph.cards.card_documents import (
+    card_document,
+    card_from_document,
+    staleness_document,
+)
 from cardgraph.cards.card_lists import CardLists
 from cardgraph.cards.ledger_entries import status_head
 from cardgraph.cards.list_queries import RowKey
@@ -21,6 +25,7 @@ from cardgraph.cards.models import (
     CardFilter,
     CardSort,
     CardVersion,
+    Staleness,
     StatusChange,
     VersionKey,
 )
@@ -237,6 +242,13 @@ class CardRepository:
         doc = await self._cards.find_one({"_id": card_id}, {"checkpoint": 1})
         found = doc.get("checkpoint") if doc else None
         return found if isinstance(found, dict) else None
+
+    async def set_stale(self, card_id: str, stale: Staleness | None) -> Card | None:
+        """Mark a live card stale (or, with None, no longer stale); the card as it now is."""
+        value = staleness_document(stale) if stale is not None else None
+        await self._cards.update_one({"_id": card_id, "deleted": False}, {"$set": {"stale": value}})
+        doc = await self._cards.find_one({"_id": card_id, "deleted": False})
+        return card_from_document(doc) if doc else None
 
     async def mark_deleted(self, card: Card, deleted_at: datetime, deleted_by: str) -> bool:
         """Retire a card: its name becomes free, its versions stay for the record."""

@@ -26,12 +26,15 @@ from cardgraph.cards.models import (
     CardSort,
     CardStatus,
     CardVersion,
+    Origin,
     VersionSource,
     check_approval_policy,
     check_card_name,
     check_kms_key_id,
 )
+from cardgraph.cards.provenance import origin_details, with_provenance
 from cardgraph.cards.repository import CardRepository
+from cardgraph.cards.staleness import CardStaleness
 from cardgraph.cards.status_writer import StatusWriter
 from cardgraph.cards.verification import Verification, verify_card
 from cardgraph.clock import utc_now_ms
@@ -87,6 +90,15 @@ class CardService:
             writes=writes,
             clock=self._clock,
         )
+        # Cards whose linked model package changed after their approval.
+        self.staleness = CardStaleness(
+            repository,
+            self.reads,
+            self.as_of,
+            audit=audit,
+            events=self._events,
+            clock=self._clock,
+        )
         self._statuses = StatusWriter(
             repository,
             self.reads,
@@ -105,8 +117,10 @@ class CardService:
         status: CardStatus = CardStatus.DRAFT,
         source: VersionSource = VersionSource.MANUAL,
         kms_key_id: str | None = None,
+        origin: Origin | None = None,
     ) -> CardVersion:
-        """Create a card with version 1 (with a KMS key, its exports are encrypted with it)."""
+        """Create a card with version 1 (with a KMS key, its exports are encrypted with it);
+        `origin` says what a job read to write it (see `cards.provenance`)."""
         actor.require(Role.EDITOR, "creating cards")
         _require_approver_for(status, actor)
         check_card_name(name)
@@ -119,6 +133,7 @@ class CardService:
         version = chained_version(
             card_id, name, 1, content_json, status, None, actor.actor, now, source
         )
+        version = with_provenance(version, None, normalised, origin or {})
         # The version goes in first under a fresh card id; the card document (unique live
         # name) then makes it visible, so a lost race or a crash never shows half a card.
         await self._repository.insert_versions([version])
@@ -151,6 +166,7 @@ class CardService:
                 "source": source.value,
                 "cardId": card_id,
                 "chainSha256": version.chain_sha256,
+                **({"origin": origin_details(origin)} if origin else {}),
             },
         )
         await self.checkpoints.sign_head(card)
@@ -167,8 +183,10 @@ class CardService:
         expected_version: int | None = None,
         source: VersionSource = VersionSource.MANUAL,
         job_id: str | None = None,
+        origin: Origin | None = None,
     ) -> CardVersion:
-        """Make version N+1 with new content (DRAFT); identical content returns version N."""
+        """Make version N+1 with new content (DRAFT); identical content returns version N.
+        `origin` says what a job read, per section (see `cards.provenance`)."""
         actor.require(Role.EDITOR, "changing card content")
         normalised, content_json = await checked_content(content)
         change = ContentChange(
@@ -180,6 +198,7 @@ class CardService:
             source=source,
             job_id=job_id,
             request_id=audit_context.request_id.get(),
+            origin=origin or {},
         )
         return await self._writer.write(name, change)
 
@@ -187,7 +206,10 @@ class CardService:
         """Change the latest version's status in place; no new version is made."""
         actor.require(Role.EDITOR, "changing card status")
         _require_approver_for(status, actor)
-        return await self._statuses.write(name, status, actor)
+        written = await self._statuses.write(name, status, actor)
+        if status is CardStatus.APPROVED:
+            await self.staleness.approved(name)
+        return written
 
     async def update_card(
         self,

@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from cardgraph.cards.ledger_entries import status_head
-from cardgraph.cards.models import CardStatus, CardVersion, StatusChange, VersionSource
+from cardgraph.cards.models import (
+    CardStatus,
+    CardVersion,
+    SectionProvenance,
+    StatusChange,
+    VersionSource,
+)
 from cardgraph.storage.mongo import Document
 from cardgraph.storage.stored_values import stored_enum
 
@@ -50,10 +56,43 @@ def version_document(version: CardVersion) -> Document:
         "status_sha256": status_head(version),
         "scheme": version.scheme,
     }
+    if version.provenance:
+        doc["provenance"] = [provenance_document(p) for p in version.provenance]
     if version.job_id is not None:
         # Only set when present, so a sparse unique index on job_id can key idempotent jobs.
         doc["job_id"] = version.job_id
     return doc
+
+
+def provenance_document(entry: SectionProvenance) -> Document:
+    """The stored form of one section's provenance."""
+    return {
+        "section": entry.section,
+        "version": entry.version,
+        "source": entry.source.value,
+        "by": entry.actor,
+        "at": entry.at,
+        "job": entry.job_id,
+        "details": dict(entry.details),
+    }
+
+
+def _provenance_from_document(doc: Document, record_id: str) -> SectionProvenance:
+    return SectionProvenance(
+        section=doc["section"],
+        version=doc["version"],
+        source=stored_enum(
+            VersionSource,
+            doc["source"],
+            record="card version",
+            record_id=record_id,
+            field="provenance source",
+        ),
+        actor=doc["by"],
+        at=doc["at"],
+        job_id=doc.get("job"),
+        details=tuple(sorted((str(k), str(v)) for k, v in (doc.get("details") or {}).items())),
+    )
 
 
 def version_from_document(doc: Document, card_name: str) -> CardVersion:
@@ -84,6 +123,9 @@ def version_from_document(doc: Document, card_name: str) -> CardVersion:
         ),
         job_id=doc.get("job_id"),
         scheme=doc.get("scheme", 1),
+        provenance=tuple(
+            _provenance_from_document(p, doc["_id"]) for p in doc.get("provenance") or ()
+        ),
         status_history=tuple(
             StatusChange(
                 from_status=status(c["from"], "status history") if c.get("from") else None,

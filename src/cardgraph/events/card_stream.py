@@ -28,6 +28,7 @@ from redis.asyncio.client import Pipeline
 from redis.exceptions import RedisError
 
 from cardgraph.clock import utc_now_ms
+from cardgraph.events.cancellation import raise_if_cancel_requested
 from cardgraph.events.channels import CARD_STREAM
 from cardgraph.events.models import FeedGap
 
@@ -87,6 +88,9 @@ class CardStreamReader:
                             {CARD_STREAM: last_id}, count=READ_BATCH, block=self._block_ms
                         ),
                     )
+                    # A cancellation arriving as the block expires can come back as an empty
+                    # reply (redis-py's read timeout swallows it): ask the task.
+                    raise_if_cancel_requested()
                     heard_at = utc_now_ms()
                     for _stream, entries in replies or ():
                         for entry_id, fields in entries:
@@ -96,10 +100,12 @@ class CardStreamReader:
             except asyncio.CancelledError:
                 raise
             except (RedisError, OSError):
+                raise_if_cancel_requested()
                 self._ready.clear()
                 logger.warning("card event stream lost Redis; resuming", exc_info=True)
                 await asyncio.sleep(RECONNECT_DELAY_S)
             except Exception:
+                raise_if_cancel_requested()
                 # Subscribers must not wait on a reader that died: start over from the position.
                 self._ready.clear()
                 logger.exception("card event stream reader failed; restarting it")

@@ -13,6 +13,7 @@ from redis.exceptions import RedisError
 
 from cardgraph.caching.freshness import Freshness, Topic
 from cardgraph.clock import utc_now_ms
+from cardgraph.events.cancellation import raise_if_cancel_requested
 from cardgraph.events.card_stream import CardStreamReader
 from cardgraph.events.channels import API_KEYS, CARDS, PREFIX
 from cardgraph.events.liveness import confirmed_psubscribe, probed_messages
@@ -117,12 +118,14 @@ class EventHub:
                 self._freshness.deaf()
                 raise
             except (RedisError, OSError):
+                raise_if_cancel_requested()
                 self._freshness.deaf()
                 self._ready.clear()
                 self._lost = True
                 logger.warning("event hub lost Redis; reconnecting", exc_info=True)
                 await asyncio.sleep(RECONNECT_DELAY_S)
             except Exception:
+                raise_if_cancel_requested()
                 # Caches must never outlive the feed that keeps them fresh.
                 self._freshness.deaf()
                 self._ready.clear()

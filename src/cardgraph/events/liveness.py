@@ -14,11 +14,14 @@ from typing import Any
 from redis.asyncio.client import PubSub
 from redis.exceptions import ConnectionError as RedisConnectionError
 
+from cardgraph.events.cancellation import raise_if_cancel_requested
+
 
 async def confirmed_psubscribe(pubsub: PubSub, pattern: str, timeout_s: float) -> None:
     """Subscribe to `pattern` and wait for the server to confirm it (not just for the send)."""
     await pubsub.psubscribe(pattern)
     reply = await pubsub.get_message(timeout=timeout_s)
+    raise_if_cancel_requested()
     if reply is None or reply.get("type") != "psubscribe":
         raise RedisConnectionError(f"Redis did not confirm the subscription in {timeout_s}s")
 
@@ -32,6 +35,8 @@ async def probed_messages(pubsub: PubSub, silence_s: float) -> AsyncIterator[dic
     probing = False
     while True:
         message: dict[str, Any] | None = await pubsub.get_message(timeout=silence_s)
+        # A cancellation arriving as the wait expires comes back as "no message".
+        raise_if_cancel_requested()
         if message is not None:
             probing = False
             if message.get("type") != "pong":

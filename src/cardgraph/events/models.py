@@ -16,6 +16,8 @@ class CardEventKind(StrEnum):
     STATUS_CHANGED = "STATUS_CHANGED"
     EXPORT_READY = "EXPORT_READY"
     CARD_DELETED = "CARD_DELETED"
+    # A linked model package changed after the card was approved (see `Card.stale`).
+    CARD_STALE = "CARD_STALE"
     # Not a change of one card: events may have been lost (see `FeedGap`); refetch.
     RESYNC = "RESYNC"
 

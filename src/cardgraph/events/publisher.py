@@ -8,6 +8,7 @@ import logging
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
+from cardgraph.events.cancellation import raise_if_cancel_requested
 from cardgraph.events.card_stream import append_card_event
 from cardgraph.events.channels import API_KEYS, CARDS, job_channel
 from cardgraph.events.models import CardEvent
@@ -56,5 +57,6 @@ class EventPublisher:
                         append_card_event(pipeline, payload)
                 await pipeline.execute()
         except RedisError:
+            raise_if_cancel_requested()
             # Subscribers re-read the stored state when they (re)connect; the write stands.
             logger.warning("could not publish an event on %s", channel, exc_info=True)

@@ -31,6 +31,11 @@ class MetricsFile:
         """SHA-256 of the bytes."""
         return hashlib.sha256(self.data).hexdigest()
 
+    @property
+    def origin(self) -> dict[str, str]:
+        """Where the file came from, as a version's provenance records it."""
+        return {"s3Uri": self.source_uri, "etag": self.etag, "sha256": self.sha256}
+
 
 def evaluation_entry(name: str, source: MetricsFile, file_type: MetricFileType) -> dict[str, Any]:
     """An `evaluation_details` entry from a parsed file, recording where the file came from."""
@@ -140,6 +145,7 @@ class MetricsIngestion:
             Principal.for_job(job.id, job.requested_by),
             source=VersionSource.METRICS,
             job_id=job.id,
+            origin={"evaluation_details": source.origin},
         )
         return {
             "cardName": card.name,

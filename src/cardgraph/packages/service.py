@@ -10,7 +10,8 @@ from typing import Any
 from cardgraph.audit.service import AuditLog
 from cardgraph.autopopulate.mapping import model_package_details
 from cardgraph.aws.sagemaker import SageMaker
-from cardgraph.cards.models import Card, CardStatus, VersionSource
+from cardgraph.cards.models import Card, CardStatus, Origin, VersionSource
+from cardgraph.cards.provenance import EVERY_SECTION
 from cardgraph.cards.service import CardService
 from cardgraph.clock import utc_now_ms
 from cardgraph.errors import ArchivedError, CardgraphError, ConflictError
@@ -35,6 +36,16 @@ def card_name_for(group: str, version: int | None) -> str:
     suffix = f"-v{version or 0}"
     base = re.sub(r"[^a-zA-Z0-9-]", "-", group).strip("-")[: 63 - len(suffix)].rstrip("-")
     return f"{base or 'package'}{suffix}"
+
+
+def package_origin(package: ModelPackage) -> Origin:
+    """The provenance of what a package wrote into a card: which package, described when."""
+    return {
+        EVERY_SECTION: {
+            "modelPackageArn": package.arn,
+            "describedAt": package.synced_at.isoformat(),
+        }
+    }
 
 
 class PackageService:
@@ -68,7 +79,9 @@ class PackageService:
         """Every mirrored model package group."""
         return await self._packages.groups()
 
-    async def refresh(self, arn: str) -> tuple[ModelPackage, ModelPackage | None]:
+    async def refresh(
+        self, arn: str, actor: Principal = SCHEDULER
+    ) -> tuple[ModelPackage, ModelPackage | None]:
         """Describe a package and update the mirror; return it and its previous state."""
         response = await self._sagemaker.describe_model_package(arn)
         details = model_package_details(response)
@@ -86,7 +99,18 @@ class PackageService:
             package = dataclasses.replace(
                 package, card_id=previous.card_id, card_name=previous.card_name
             )
+            if previous.details_sha256 != package.details_sha256:
+                await self._package_changed(package, actor)
         return package, previous
+
+    async def _package_changed(self, package: ModelPackage, actor: Principal) -> None:
+        """A mirrored package changed: the card documenting it may no longer be approved for
+        the model it now describes."""
+        if package.card_name is None:
+            return
+        card = await self._cards.find_card(package.card_name)
+        if card is not None and card.id == package.card_id:
+            await self._cards.staleness.package_changed(card, package.arn, actor)
 
     async def link(self, name: str, arn: str, actor: Principal) -> Card:
         """Link a card to a package version (one-to-one) and document the package in it."""
@@ -94,7 +118,7 @@ class PackageService:
         card = await self._cards.require_card(name)
         if (await self._cards.latest_version(card)).status is CardStatus.ARCHIVED:
             raise ArchivedError(f"card {name!r} is archived")
-        package, _ = await self.refresh(arn)
+        package, _ = await self.refresh(arn, actor)
         if package.card_id not in (None, card.id):
             raise ConflictError(
                 f"model package {package.arn} is already linked to card {package.card_name!r}"
@@ -131,7 +155,12 @@ class PackageService:
         if content == latest.content:
             return None
         version = await self._cards.update_content(
-            card_name, content, actor, source=VersionSource.PACKAGE_SYNC, job_id=job_id
+            card_name,
+            content,
+            actor,
+            source=VersionSource.PACKAGE_SYNC,
+            job_id=job_id,
+            origin=package_origin(package),
         )
         return version.number
 
@@ -157,7 +186,7 @@ class PackageService:
         actor = Principal.for_job(job.id, job.requested_by)
         updated, created = [], []
         for index, summary in enumerate(summaries, start=1):
-            package, previous = await self.refresh(summary["ModelPackageArn"])
+            package, previous = await self.refresh(summary["ModelPackageArn"], actor)
             if package.card_name and (
                 previous is None or previous.details_sha256 != package.details_sha256
             ):
@@ -186,12 +215,15 @@ class PackageService:
     async def _create_card(self, package: ModelPackage, actor: Principal) -> str | None:
         group = package.group_name or "package"
         content: dict[str, Any] = {}
+        origin = {"model_package_details": package_origin(package)[EVERY_SECTION]}
         newest = await self._packages.newest_linked_in_group(group)
         if newest is not None and newest.card_name is not None:
             source = await self._cards.find_card(newest.card_name)
             if source is not None:
-                latest = (await self._cards.latest_version(source)).content
-                content = {k: latest[k] for k in INHERITED_SECTIONS if k in latest}
+                latest = await self._cards.latest_version(source)
+                content = {k: latest.content[k] for k in INHERITED_SECTIONS if k in latest.content}
+                copied = {"copiedFrom": f"{source.name} version {latest.number}"}
+                origin.update({section: copied for section in content})
         name = card_name_for(group, package.version)
         try:
             await self._cards.create_card(
@@ -199,6 +231,7 @@ class PackageService:
                 {**content, "model_package_details": package.details},
                 actor,
                 source=VersionSource.PACKAGE_SYNC,
+                origin=origin,
             )
         except ConflictError:
             return None  # a card of that name exists (a redelivered sync made it)

@@ -10,7 +10,8 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from cardgraph.cards.models import Card, CardVersion
+from cardgraph.cards.models import Card, CardVersion, SectionProvenance, VersionSource
+from cardgraph.cards.provenance import shown_provenance
 from cardgraph.cards.sagemaker_schema import CARD_CONTENT, EVALUATION_DETAIL, Arr, Obj
 from cardgraph.ledger.signing import Checkpoint
 from cardgraph.rendering import charts
@@ -19,7 +20,7 @@ from cardgraph.rendering.layout import Block, blocks, breakable, fits_a_page, ti
 # Bump when the template or charts change. Artifacts are keyed by the printed HTML itself as
 # well (`PrintedCard.sha256`), so this only matters for changes the HTML does not show (CSS
 # handled differently by a new WeasyPrint, say).
-TEMPLATE_VERSION = "card-pdf-3"
+TEMPLATE_VERSION = "card-pdf-4"
 
 # Section titles in the schema's order (SageMaker's), which is also the order they print in.
 SECTION_TITLES = {
@@ -166,6 +167,40 @@ class PrintedCard:
         )
 
 
+_SOURCE_WORDS = {
+    VersionSource.MANUAL: "typed by hand",
+    VersionSource.AUTOPOPULATE: "autopopulated from SageMaker",
+    VersionSource.METRICS: "ingested from a metrics file",
+    VersionSource.PACKAGE_SYNC: "written by model package sync",
+}
+# What a write read, in the words a reader of the PDF needs, in this order.
+_DETAIL_WORDS = (
+    ("sagemakerArn", "described"),
+    ("describedAt", "at"),
+    ("modelPackageArn", "package"),
+    ("copiedFrom", "copied from"),
+    ("s3Uri", "file"),
+    ("etag", "ETag"),
+    ("sha256", "SHA-256"),
+)
+
+
+def provenance_line(entry: SectionProvenance) -> str:
+    """One section's provenance as a sentence: how, by whom, when, in which version, from what."""
+    words = [
+        f"{_SOURCE_WORDS[entry.source].capitalize()} by {entry.actor}",
+        f"in version {entry.version}, {entry.at.strftime('%Y-%m-%d %H:%M UTC')}",
+    ]
+    details = dict(entry.details)
+    if details.get("describedAt"):
+        described = datetime.fromisoformat(details["describedAt"])
+        details["describedAt"] = described.strftime("%Y-%m-%d %H:%M:%S UTC")
+    words += [f"{label} {details[key]}" for key, label in _DETAIL_WORDS if details.get(key)]
+    if not entry.recorded:
+        words.append("inferred: written before provenance was recorded")
+    return " · ".join(words)
+
+
 def printed_card(
     card: Card, version: CardVersion, checkpoint: Checkpoint | None = None
 ) -> PrintedCard:
@@ -179,6 +214,7 @@ def printed_card(
         sections=sections_of(content),
         risk=risk,
         checkpoint=checkpoint,
+        provenance={p.section: provenance_line(p) for p in shown_provenance(version)},
         generated_at=Markup(_GENERATED_AT),  # noqa: S704 - our own constant
     )
     return PrintedCard(html)

@@ -44,6 +44,11 @@ class CardFilter:
     model_package_group: str | None = strawberry.field(
         default=None, description="Documents a model package of this group."
     )
+    stale: bool | None = strawberry.field(
+        default=None,
+        description="True: only cards whose linked model package changed after their "
+        "approval; false: only cards that are not stale. Known as of now only.",
+    )
 
     def to_domain(self) -> models.CardFilter:
         """The domain filter (BAD_REQUEST for a name part no card name can contain)."""
@@ -62,6 +67,7 @@ class CardFilter:
             created_after=self.created_after,
             created_before=self.created_before,
             model_package_group=self.model_package_group,
+            stale=self.stale,
         )
 
 

@@ -12,12 +12,14 @@ from strawberry.scalars import JSON
 from cardgraph.cards import models
 from cardgraph.cards.field_diff import VersionDiff
 from cardgraph.cards.models import CardStatus, VersionSource
+from cardgraph.cards.provenance import shown_provenance
 from cardgraph.clock import utc_now_ms
 from cardgraph.errors import DataIntegrityError
 from cardgraph.graphql.audit.ledger_types import CheckpointType
 from cardgraph.graphql.cards.content_mapping import content_to_output
 from cardgraph.graphql.cards.content_types import CardContent, RiskRating
 from cardgraph.graphql.cards.diff_types import VersionDiffType
+from cardgraph.graphql.cards.provenance_types import CardStalenessType, SectionProvenanceType
 from cardgraph.graphql.context import Info
 from cardgraph.graphql.jobs.types import JobType
 from cardgraph.graphql.limits import check_typed_content
@@ -35,7 +37,6 @@ strawberry.enum(
     description="Review status: DRAFT → PENDING_REVIEW → APPROVED (or back to DRAFT from "
     "review); any status → ARCHIVED.",
 )
-strawberry.enum(VersionSource, description="What produced a version's content.")
 
 
 @strawberry.enum(description="Fields cards can be sorted by.")
@@ -164,6 +165,12 @@ class CardVersionType:
         ]
 
     @strawberry.field(
+        description="Where each top-level section of the content came from, by section name."
+    )
+    def provenance(self) -> list[SectionProvenanceType]:
+        return [SectionProvenanceType.from_domain(p) for p in shown_provenance(self.version)]
+
+    @strawberry.field(
         description="What changed from the previous version's content; null for version 1."
     )
     async def diff(self, info: Info) -> VersionDiffType | None:
@@ -219,7 +226,7 @@ class CardType:
         description="The instant this card answers for (the `asOf` asked, in UTC to the "
         "millisecond); null: now. As of an instant, status, riskRating, updatedAt, "
         "latestVersion, version, versions and approvedVersion are as they stood then; "
-        "checkpoint, jobs and modelPackage are as they are now.",
+        "stale, checkpoint, jobs and modelPackage are as they are now.",
     )
 
     @classmethod
@@ -235,6 +242,15 @@ class CardType:
             updated_at=card.updated_at,
             as_of=as_of,
         )
+
+    @strawberry.field(
+        description="Set when a linked model package changed after the card was approved: "
+        "the approval no longer matches the model the card describes. Cleared when a version "
+        "is approved again. Null: not stale."
+    )
+    def stale(self) -> CardStalenessType | None:
+        found = self.card.stale
+        return CardStalenessType.from_domain(found) if found else None
 
     @strawberry.field(
         description="The card's signed head: the checkpoint signed after its last write."
