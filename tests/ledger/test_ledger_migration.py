@@ -19,7 +19,7 @@ from cardgraph.cli import child_env
 from cardgraph.embedded import free_port
 from cardgraph.principals import Role
 from cardgraph.settings import Settings
-from tests.support.cards_api import SET_STATUS, create_card
+from tests.support.cards_api import SET_STATUS, create_card, update_content, version_provenance
 from tests.support.forgery import Forger
 from tests.support.paths import DATA
 from tests.support.servers import GraphQLClient, running_app
@@ -27,6 +27,7 @@ from tests.support.servers import GraphQLClient, running_app
 DUMP = DATA / "ledger_v1_database.json"
 CARD_IDS = ("358a28288276427482859915c3a3e341", "e1a5352d21264826b6501fe1d5e7db77")
 NAMES = ("legacy-ledger-card", "legacy-draft-card")
+LATEST = "query($n: String!) { card(name: $n) { latestVersion { number contentJson } } }"
 VERIFY = """query($n: String!) { verifyCard(name: $n) {
   valid versionsChecked findings { record reason } } }"""
 CARD = """query($n: String!) { card(name: $n) { status checkpoint { versions }
@@ -191,6 +192,23 @@ def test_an_api_started_on_old_data_migrates_it_while_it_serves(
                 time.sleep(0.2)
             assert result["valid"] is True, result
             assert client.data(VERIFY, {"n": approved})["verifyCard"]["valid"] is True
+            # A write after the migration: its new section is recorded, the old ones are
+            # inferred from the version before provenance was kept, and it all verifies.
+            latest = client.data(LATEST, {"n": draft})["card"]["latestVersion"]
+            content = {**latest["contentJson"], "business_details": {"business_problem": "new"}}
+            written = update_content(client, draft, content)
+            provenance = {
+                p["section"]: p for p in version_provenance(client, draft, written["number"])
+            }
+            assert provenance["business_details"]["recorded"] is True
+            assert provenance["business_details"]["setInVersion"] == written["number"]
+            assert len(provenance) > 1  # sections from before the migration are there too
+            assert all(
+                not p["recorded"] and p["setInVersion"] == latest["number"]
+                for s, p in provenance.items()
+                if s != "business_details"
+            )
+            assert client.data(VERIFY, {"n": draft})["verifyCard"]["valid"] is True
         finally:
             client.close()
     assert db.deployment_secrets.find_one({"_id": "ledger_migration"}) is None

@@ -43,6 +43,20 @@ def version_entry(version: CardVersion) -> dict[str, Any]:
             }
             for c in version.status_history
         ],
+        # Only as recorded (none for a version written before provenance was kept).
+        "provenance": [
+            {
+                "section": p.section,
+                "setInVersion": p.version,
+                "source": p.source.value,
+                "by": p.actor,
+                "at": p.at.isoformat(),
+                "jobId": p.job_id,
+                "details": dict(p.details),
+                "recorded": p.recorded,
+            }
+            for p in version.provenance
+        ],
     }
 
 

@@ -9,6 +9,7 @@ from cardgraph.audit.models import AuditEvent
 from cardgraph.audit.service import AuditLog
 from cardgraph.cards.checkpoints import CardCheckpoints
 from cardgraph.cards.models import Card, CardVersion
+from cardgraph.cards.provenance_check import ProvenanceCheck, origins
 from cardgraph.cards.repository import CardRepository
 from cardgraph.hashing import sha256_hex
 from cardgraph.ledger.check import LedgerCheck, LedgerResult
@@ -65,16 +66,27 @@ def version_facts(version: CardVersion) -> VersionFacts:
             for c in version.status_history
         ),
         scheme=version.scheme,
+        origins=origins(version),
     )
 
 
-def _add_versions(check: LedgerCheck, versions: list[CardVersion]) -> None:
+def _add_versions(
+    check: LedgerCheck,
+    provenance: ProvenanceCheck,
+    found: list[Finding],
+    versions: list[CardVersion],
+) -> None:
     for version in versions:
         check.add_version(version_facts(version))
+        found += provenance.add(version)
 
 
-async def _check_versions(repository: CardRepository, card: Card, check: LedgerCheck) -> None:
-    """Every version, in order, into `check` (the two touch separate parts of it)."""
+async def _check_versions(
+    repository: CardRepository, card: Card, check: LedgerCheck, found: list[Finding]
+) -> None:
+    """Every version, in order, into `check` (the two touch separate parts of it), and the
+    findings about their provenance into `found`."""
+    provenance = ProvenanceCheck()
     batch = await repository.list_versions(card, None, BATCH)
     while True:
         following = None
@@ -86,7 +98,7 @@ async def _check_versions(repository: CardRepository, card: Card, check: LedgerC
             # Re-hashing is pure Python (~10 µs a record): in a thread, so that a long
             # history does not hold the event loop (the interpreter hands it the GIL every
             # 5 ms).
-            await asyncio.to_thread(_add_versions, check, batch)
+            await asyncio.to_thread(_add_versions, check, provenance, found, batch)
         except BaseException:
             if following is not None:
                 following.cancel()
@@ -143,10 +155,11 @@ async def _verify_once(
     raw: Document | None,
 ) -> Verification:
     check = LedgerCheck(card.id, card.name)
+    provenance: list[Finding] = []
     # Versions and events are read and checked side by side, each reading its next batch
     # while the last one is checked: the database works while this process hashes.
     await asyncio.gather(
-        _check_versions(repository, card, check), _check_events(audit, card, check)
+        _check_versions(repository, card, check, provenance), _check_events(audit, card, check)
     )
     head: tuple[str, Checkpoint] | None = None
     stored: Checkpoint | None = None
@@ -167,5 +180,6 @@ async def _verify_once(
         head=head,
         kept=[("the given checkpoint", given)] if given is not None else [],
         keys=checkpoints.verifying_keys,
+        also=provenance,
     )
     return Verification(card.name, result, stored)

@@ -66,7 +66,7 @@ def version_document(version: CardVersion) -> Document:
 
 def provenance_document(entry: SectionProvenance) -> Document:
     """The stored form of one section's provenance."""
-    return {
+    doc: Document = {
         "section": entry.section,
         "version": entry.version,
         "source": entry.source.value,
@@ -75,6 +75,9 @@ def provenance_document(entry: SectionProvenance) -> Document:
         "job": entry.job_id,
         "details": dict(entry.details),
     }
+    if not entry.recorded:  # inherited from a version written before provenance was kept
+        doc["recorded"] = False
+    return doc
 
 
 def _provenance_from_document(doc: Document, record_id: str) -> SectionProvenance:
@@ -92,6 +95,7 @@ def _provenance_from_document(doc: Document, record_id: str) -> SectionProvenanc
         at=doc["at"],
         job_id=doc.get("job"),
         details=tuple(sorted((str(k), str(v)) for k, v in (doc.get("details") or {}).items())),
+        recorded=doc.get("recorded", True) is not False,
     )
 
 

@@ -56,6 +56,7 @@ BOUND_DETAILS = (
     "versions",
     "digest",
     "legacyFirstInvalidVersion",
+    "origin",
 )
 
 
@@ -69,6 +70,8 @@ class Claims:
     statuses: dict[str, tuple[int, str | None, str, str]] = field(default_factory=dict)
     # (version, chain hash, migrated status change hashes), for the migration record's digest
     migrated: list[list[Any]] = field(default_factory=list)
+    # version -> {section: what its write read}, for the sections its provenance says it set
+    origins: dict[int, dict[str, dict[str, str]]] = field(default_factory=dict)
 
 
 class BindingCheck:
@@ -151,6 +154,14 @@ class BindingCheck:
             self._note(
                 f"version {number}", "its author or source differs from its audit event", number
             )
+        elif number in bound.origins and not _same_origin(
+            bound.origins[number], details.get("origin")
+        ):
+            self._note(
+                f"version {number}",
+                "its provenance (what its write read) differs from what its audit event recorded",
+                number,
+            )
 
     def _check_status_event(
         self, record: str, event: BoundEvent, sha: str, details: dict[str, Any]
@@ -187,3 +198,14 @@ class BindingCheck:
                 f"says the history before the ledger was already broken at version {broken}",
             )
         return len(numbers)
+
+
+def _same_origin(claimed: dict[str, dict[str, str]], recorded: Any) -> bool:
+    """Whether the sections a version says it set name what its audit event recorded the
+    write read: the section's own entry, else the entry for every section (`*`), else none."""
+    origin = recorded if isinstance(recorded, dict) else {}
+    for section, details in claimed.items():
+        expected = origin.get(section) or origin.get("*") or {}
+        if details != expected:
+            return False
+    return True

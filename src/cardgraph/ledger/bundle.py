@@ -77,9 +77,24 @@ def _version(data: Any, path: str) -> VersionFacts:
                 for c in data["statusHistory"]
             ),
             scheme=int(data.get("scheme", 0)),
+            origins=_origins(data),
         )
     except (KeyError, TypeError, ValueError, CanonicalisationError) as error:
         raise BundleError(f"{path}: {error!r} is missing or malformed") from None
+
+
+def _origins(data: dict[str, Any]) -> tuple[tuple[str, tuple[tuple[str, str], ...]], ...] | None:
+    """What the version's provenance says its write read, per section it set (checked against
+    its audit event; offline, inheritance between versions is not re-derived)."""
+    entries = data.get("provenance") or []
+    if not entries:
+        return None
+    number = int(data["number"])
+    return tuple(
+        (str(e["section"]), tuple(sorted((str(k), str(v)) for k, v in e["details"].items())))
+        for e in entries
+        if int(e["setInVersion"]) == number and e.get("recorded", True) is not False
+    )
 
 
 def _event(data: Any, path: str) -> AuditEvent:

@@ -76,6 +76,10 @@ class LedgerCheck:
         bound = self._bindings.claims
         bound.chains[version.number] = version.chain_sha256
         bound.creators[version.number] = (version.created_by, version.source)
+        if version.origins is not None:
+            bound.origins[version.number] = {
+                section: dict(details) for section, details in version.origins
+            }
         migrated = [c.sha256 for c in version.status_history if c.migrated]
         if migrated:
             bound.migrated.append([version.number, version.chain_sha256, migrated])
@@ -122,13 +126,16 @@ class LedgerCheck:
         head: tuple[str, Checkpoint] | None = None,
         kept: Iterable[tuple[str, Checkpoint]] = (),
         keys: Sequence[PublicKey] = (),
+        also: Iterable[Finding] = (),
     ) -> LedgerResult:
         """Cross-check what was fed: with the card summary's (latest version, status) if
         given (None offline), with `head` — the card's own signed checkpoint, which must cover
         every version and every event about the card — and with checkpoints kept earlier,
-        each named for the findings."""
+        each named for the findings. `also` holds the caller's own findings about the
+        versions (provenance), placed after what the ledger found of the same version."""
         if not self._broken_sequence:
             self._bindings.cross_check()
+        self._findings += also
         if summary is not None and not self._broken_sequence:
             latest, status = summary
             if (latest, status) != (self._count, self._last_status):

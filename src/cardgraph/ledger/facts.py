@@ -35,6 +35,9 @@ class VersionFacts:
     status: str
     status_history: tuple[StatusFacts, ...]
     scheme: int
+    # The sections whose provenance says this version's write set them, each with what the
+    # write read (checked against its audit event's `origin`); None when none is recorded.
+    origins: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
