@@ -12,8 +12,10 @@ from typing import Any
 import redis.asyncio as aioredis
 
 from cardgraph.audit.models import audit_event
+from cardgraph.cards.field_diff import changed_sections
 from cardgraph.cards.ledger_entries import chained_version
 from cardgraph.cards.models import CardStatus, CardVersion, VersionSource
+from cardgraph.cards.provenance import with_provenance
 from cardgraph.cards.repository import CardRepository, summary_change
 from cardgraph.clock import utc_now_ms
 from cardgraph.hashing import canonical_json
@@ -75,6 +77,7 @@ async def grow_history(
     batch: list[CardVersion] = []
     last = latest
     for number in range(latest.number + 1, total + 1):
+        before = last
         last = chained_version(
             card.id,
             name,
@@ -88,6 +91,9 @@ async def grow_history(
             now + step * (number - latest.number),
             VersionSource.MANUAL,
         )
+        # Each section's provenance, as the content writer records it.
+        changed = changed_sections(before.content, last.content)
+        last = with_provenance(last, before, changed, {})
         previous = last.chain_sha256
         batch.append(last)
         if len(batch) == HISTORY_BATCH:

@@ -15,7 +15,7 @@ from cardgraph.errors import BadArgumentError, BadRequestError
 from cardgraph.graphql.cards.content_inputs import CardContentInput
 from cardgraph.graphql.cards.content_mapping import content_from_input
 from cardgraph.graphql.cards.content_types import RiskRating
-from cardgraph.graphql.cards.types import CardSortField, SortDirection
+from cardgraph.graphql.cards.status_types import CardSortField, SortDirection
 from cardgraph.graphql.jobs.autopopulate import AutopopulateSources
 
 # SageMaker's longest model card and model package group name.
