@@ -284,3 +284,18 @@ async def _write_history(settings: Settings, name: str, created: list[datetime])
         await repository.apply_summary(summary_change(card, latest, None, None, created[-1]))
     finally:
         await client.close()
+
+
+def test_instants_at_the_ends_of_the_calendar(
+    editor: GraphQLClient, reader: GraphQLClient, card_name: str
+) -> None:
+    create_card(editor, card_name, LOW)
+    assert _card_at(reader, card_name, "0001-01-01T00:00:00Z") is None
+    far = _card_at(reader, card_name, "9999-12-31T23:59:59.999Z")
+    assert far is not None and far["latestVersion"]["number"] == 1
+    for outside in ("0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59-05:00"):
+        error = reader.error(AS_OF, {"name": card_name, "at": outside})
+        assert error["extensions"]["code"] == "BAD_REQUEST", error
+        assert error["extensions"]["fields"][0]["path"] == "asOf"
+    error = reader.error(AS_OF, {"name": card_name, "at": "yesterday"})
+    assert error["extensions"]["code"] == "BAD_REQUEST"

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 from cardgraph.cards.content import model_package_group_of, risk_rating_of
 from cardgraph.cards.models import Card, CardFilter, CardStatus, CardVersion
+from cardgraph.errors import BadArgumentError
 
 # Probes per card in one round of the search for the version at an instant: a card with
 # 100,000 versions is searched in six reads.
@@ -21,7 +22,10 @@ SEARCH_FAN_OUT = 8
 def instant(at: datetime) -> datetime:
     """`at` as an aware UTC instant (a time without a zone is read as UTC), to the millisecond
     the database keeps."""
-    aware = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+    try:
+        aware = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+    except OverflowError:  # year 1 east of UTC, or 9999 west of it
+        raise BadArgumentError("asOf", "lies outside the years 1 to 9999 in UTC") from None
     return aware.replace(microsecond=aware.microsecond // 1000 * 1000)
 
 

@@ -74,6 +74,10 @@ class AsOfQueries:
         cursor = self._cards.find(query).sort([(field, direction), ("_id", direction)])
         return [card_from_document(doc) async for doc in cursor.limit(limit)]
 
+    async def count_rows(self, card_filter: CardFilter, at: datetime) -> int:
+        """How many cards stood at `at` and meet the filter's conditions fixed over time."""
+        return await self._cards.count_documents(rows_query(card_filter, at))
+
     async def creation_times(
         self, wanted: list[tuple[str, int]]
     ) -> dict[tuple[str, int], datetime]:
