@@ -299,3 +299,24 @@ def test_instants_at_the_ends_of_the_calendar(
         assert error["extensions"]["fields"][0]["path"] == "asOf"
     error = reader.error(AS_OF, {"name": card_name, "at": "yesterday"})
     assert error["extensions"]["code"] == "BAD_REQUEST"
+
+
+def test_a_created_bound_outside_the_calendar_is_a_bad_argument(reader: GraphQLClient) -> None:
+    for field in ("createdAfter", "createdBefore"):
+        variables = {"filter": {field: "0001-01-01T00:00:00+00:01"}}
+        error = reader.error(LIST, variables)
+        assert error["extensions"]["code"] == "BAD_REQUEST", error
+        assert error["extensions"]["fields"][0]["path"] == f"filter.{field}"
+
+
+def test_an_empty_page_of_versions_says_whether_more_stood_then(
+    editor: GraphQLClient, reader: GraphQLClient, card_name: str
+) -> None:
+    first = create_card(editor, card_name, LOW)
+    _pause()
+    update_content(editor, card_name, MEDIUM)
+    query = """query($n: String!, $at: DateTime) { card(name: $n, asOf: $at) {
+      versions(first: 0) { totalCount pageInfo { hasNextPage } } } }"""
+    for at, expected in ((None, 2), (first["createdAt"], 1)):
+        versions = reader.data(query, {"n": card_name, "at": at})["card"]["versions"]
+        assert versions == {"totalCount": expected, "pageInfo": {"hasNextPage": True}}

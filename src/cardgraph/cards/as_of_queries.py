@@ -51,8 +51,13 @@ class AsOfQueries:
 
     async def card_named_at(self, name: str, at: datetime) -> Card | None:
         """The card called `name` at `at` (live names are unique at every instant)."""
-        doc = await self._cards.find_one({"name": name, **standing_at(at)})
-        return card_from_document(doc) if doc else None
+        # By name alone (an index serves it; a name has one live card and its deleted ones),
+        # then the instant: the embedded server weighed the whole filter against every card.
+        async for doc in self._cards.find({"name": name}):
+            deleted_at = doc.get("deleted_at") if doc.get("deleted") else None
+            if doc["created_at"] <= at and (deleted_at is None or deleted_at > at):
+                return card_from_document(doc)
+        return None
 
     async def card_rows(
         self,

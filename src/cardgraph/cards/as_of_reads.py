@@ -88,7 +88,8 @@ class AsOfReads:
         async def count() -> int:
             return card.latest_version
 
-        more = page.has_next_page and bool(kept) and kept[-1][0].number < card.latest_version
+        last = kept[-1][0].number if kept else (request.after[0] if request.after else 0)
+        more = page.has_next_page and last < card.latest_version
         return Page(page.kind, kept, more, count)
 
     async def approved_version(self, card: Card, at: datetime) -> CardVersion | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import strawberry
@@ -64,11 +64,21 @@ class CardFilter:
             name_contains=self.name_contains,
             statuses=tuple(self.status or ()),
             risk_ratings=tuple(r.value for r in self.risk_rating or ()),
-            created_after=self.created_after,
-            created_before=self.created_before,
+            created_after=_utc("filter.createdAfter", self.created_after),
+            created_before=_utc("filter.createdBefore", self.created_before),
             model_package_group=self.model_package_group,
             stale=self.stale,
         )
+
+
+def _utc(argument: str, at: datetime | None) -> datetime | None:
+    """`at` in UTC (a time without a zone is UTC); BAD_REQUEST when that leaves the calendar."""
+    if at is None:
+        return None
+    try:
+        return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+    except OverflowError:  # year 1 east of UTC, or 9999 west of it
+        raise BadArgumentError(argument, "lies outside the years 1 to 9999 in UTC") from None
 
 
 @strawberry.input(description="Order of a card list.")
