@@ -132,6 +132,13 @@ class DataIntegrityError(CardgraphError):
     code = "DATA_INTEGRITY"
 
 
+def missing_version(card_name: str, number: int) -> DataIntegrityError:
+    """The error for a version a card's history should hold and does not."""
+    return DataIntegrityError(
+        f"version {number} of card {card_name!r} is missing; the history needs repair"
+    )
+
+
 class ConfigurationError(CardgraphError):
     """The server is not configured for this operation; details are only in its log."""
 

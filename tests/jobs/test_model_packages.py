@@ -12,6 +12,7 @@ from cardgraph.settings import Settings
 from tests.support.cards_api import create_card, get_card
 from tests.support.factories import risk_rated
 from tests.support.jobs_api import JOB_FIELDS, wait_for_job
+from tests.support.packages import SPEC, package_group
 from tests.support.paths import METRIC_EXAMPLES
 from tests.support.servers import GraphQLClient
 
@@ -21,29 +22,12 @@ LINK = """mutation($n: String!, $arn: String!) { linkModelPackage(name: $n, mode
   name modelPackage { arn groupName version approvalStatus card { name } } } }"""
 SYNC = f"mutation($g: String) {{ syncModelPackages(groupName: $g) {{ {JOB_FIELDS} }} }}"
 EXAMPLES = METRIC_EXAMPLES
-SPEC = {
-    "Containers": [{"Image": "123.dkr.ecr.us-east-1.amazonaws.com/xgb:1"}],
-    "SupportedContentTypes": ["text/csv"],
-    "SupportedResponseMIMETypes": ["text/csv"],
-}
 
 
 @pytest.fixture
 def group(moto_url: str) -> dict[str, Any]:
     """A fresh model package group with two versions."""
-    client = boto3.client("sagemaker", endpoint_url=moto_url, region_name="us-east-1")
-    name = f"grp{uuid.uuid4().hex[:8]}"
-    client.create_model_package_group(ModelPackageGroupName=name)
-    arns = [
-        client.create_model_package(
-            ModelPackageGroupName=name,
-            ModelPackageDescription=f"v{i}",
-            ModelApprovalStatus="PendingManualApproval",
-            InferenceSpecification=SPEC,
-        )["ModelPackageArn"]
-        for i in (1, 2)
-    ]
-    return {"client": client, "name": name, "arns": arns}
+    return package_group(moto_url)
 
 
 def test_link_is_one_to_one_and_documents_the_package(

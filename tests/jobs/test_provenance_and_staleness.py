@@ -4,8 +4,8 @@ stale cards: a linked model package that changes after approval (a field, a filt
 from __future__ import annotations
 
 import hashlib
+import json
 import time
-import uuid
 from typing import Any
 
 import boto3
@@ -14,9 +14,10 @@ import pytest
 from cardgraph.principals import Role
 from tests.support.cards_api import create_card, set_status, version_provenance
 from tests.support.jobs_api import JOB_FIELDS, wait_for_job
+from tests.support.node_clients import NodeProject
+from tests.support.packages import package_group
 from tests.support.paths import METRIC_EXAMPLES
 from tests.support.servers import GraphQLClient
-from tests.support.ws_client import graphql_socket
 
 pytestmark = pytest.mark.usefixtures("worker")
 
@@ -30,30 +31,13 @@ STALE = """query($n: String!) { card(name: $n) { status latestVersion { number }
 LIST = """query($f: CardFilter) { cards(filter: $f) { totalCount edges { node { name } } } }"""
 VERIFY = "query($n: String!) { verifyCard(name: $n) { valid reason firstInvalidRecord } }"
 EVENTS = """subscription($name: String) { cardEvents(name: $name) { kind version status actor } }"""
-SPEC = {
-    "Containers": [{"Image": "123.dkr.ecr.us-east-1.amazonaws.com/xgb:1"}],
-    "SupportedContentTypes": ["text/csv"],
-    "SupportedResponseMIMETypes": ["text/csv"],
-}
 LOW = {"intended_uses": {"risk_rating": "Low", "intended_uses": "Scoring"}}
 
 
 @pytest.fixture
 def group(moto_url: str) -> dict[str, Any]:
     """A fresh model package group with two versions."""
-    client = boto3.client("sagemaker", endpoint_url=moto_url, region_name="us-east-1")
-    name = f"grp{uuid.uuid4().hex[:8]}"
-    client.create_model_package_group(ModelPackageGroupName=name)
-    arns = [
-        client.create_model_package(
-            ModelPackageGroupName=name,
-            ModelPackageDescription=f"v{i}",
-            ModelApprovalStatus="PendingManualApproval",
-            InferenceSpecification=SPEC,
-        )["ModelPackageArn"]
-        for i in (1, 2)
-    ]
-    return {"client": client, "name": name, "arns": arns}
+    return package_group(moto_url)
 
 
 def _names(client: GraphQLClient, card_filter: dict[str, Any]) -> list[str]:
@@ -67,6 +51,7 @@ def test_a_package_change_after_approval_makes_the_card_stale_until_approved_aga
     reader: GraphQLClient,
     keys: dict[Role, str],
     api_url: str,
+    node_project: NodeProject,
     group: dict[str, Any],
     card_name: str,
 ) -> None:
@@ -85,15 +70,19 @@ def test_a_package_change_after_approval_makes_the_card_stale_until_approved_aga
         group["client"].update_model_package(
             ModelPackageArn=arn, ModelApprovalStatus="Approved", ApprovalDescription="ok"
         )
-    with graphql_socket(api_url, keys[Role.READER]) as socket:
-        subscription = socket.subscribe(EVENTS, {"name": card_name})
+    # Heard through the official graphql-ws client (Node), as a live UI would.
+    operation = json.dumps({"query": EVENTS, "variables": {"name": card_name}})
+    ws_url = api_url.replace("http://", "ws://", 1) + "/graphql"
+    with node_project.running("subscribe.mjs", ws_url, operation, api_key=keys[Role.READER]) as (
+        script
+    ):
+        script.wait_for("connected")
         time.sleep(0.5)  # let the subscription register before the change
         job = wait_for_job(
             editor, editor.data(SYNC, {"g": group["name"]})["syncModelPackages"]["id"]
         )
         assert job["state"] == "SUCCEEDED", job["error"]
-        seen = [socket.next_message()["payload"]["data"]["cardEvents"] for _ in range(2)]
-        socket.stop(subscription)
+        seen = [script.wait_for("next")["payload"]["data"]["cardEvents"] for _ in range(2)]
     # Noticed as the package is refreshed, before the sync documents it in a new version.
     # Both by the sync job, which acts for whoever started it.
     by = "apikey:test-editor"

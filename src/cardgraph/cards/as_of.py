@@ -8,11 +8,11 @@ version's status at T is the last change of its status history made at or before
 from __future__ import annotations
 
 import dataclasses
-from datetime import UTC, datetime
+from datetime import datetime
 
 from cardgraph.cards.content import model_package_group_of, risk_rating_of
 from cardgraph.cards.models import Card, CardFilter, CardStatus, CardVersion
-from cardgraph.errors import BadArgumentError
+from cardgraph.clock import utc_instant
 
 # Probes per card in one round of the search for the version at an instant: a card with
 # 100,000 versions is searched in six reads.
@@ -22,10 +22,7 @@ SEARCH_FAN_OUT = 8
 def instant(at: datetime) -> datetime:
     """`at` as an aware UTC instant (a time without a zone is read as UTC), to the millisecond
     the database keeps."""
-    try:
-        aware = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
-    except OverflowError:  # year 1 east of UTC, or 9999 west of it
-        raise BadArgumentError("asOf", "lies outside the years 1 to 9999 in UTC") from None
+    aware = utc_instant(at, "asOf")
     return aware.replace(microsecond=aware.microsecond // 1000 * 1000)
 
 

@@ -24,7 +24,7 @@ from cardgraph.cards.models import (
     CardStatus,
     CardVersion,
 )
-from cardgraph.errors import BadArgumentError, DataIntegrityError
+from cardgraph.errors import BadArgumentError, missing_version
 from cardgraph.pagination import Page, PageRequest, page_of
 
 # Cards read per round of an as-of list: filters on status, risk or package group are applied
@@ -75,6 +75,13 @@ class AsOfReads:
             return None
         found = await self._reads.version(card, number)
         return version_as_of(found, at) if found is not None else None
+
+    async def latest_version(self, card: Card, at: datetime) -> CardVersion:
+        """The version that was latest of an as-of `card`, as it stood then."""
+        found = await self.version(card, card.latest_version, at)
+        if found is None:
+            raise missing_version(card.name, card.latest_version)
+        return found
 
     async def versions(
         self, card: Card, request: PageRequest[tuple[int]], at: datetime
@@ -156,8 +163,6 @@ class AsOfReads:
         versions: list[CardVersion] = []
         for (card, number), version in zip(wanted, found, strict=True):
             if version is None:
-                raise DataIntegrityError(
-                    f"version {number} of card {card.name!r} is missing; the history needs repair"
-                )
+                raise missing_version(card.name, number)
             versions.append(version)
         return versions

@@ -8,8 +8,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from cardgraph.cards.models import CardVersion, Origin, SectionProvenance
-
-EVERY_SECTION = "*"
+from cardgraph.ledger.bindings import section_origin
 
 
 def with_provenance(
@@ -24,19 +23,10 @@ def with_provenance(
         kept = before.get(section)
         if kept is not None and section not in written:
             entries.append(kept)
-            continue
-        details = origin.get(section) or origin.get(EVERY_SECTION) or {}
-        entries.append(
-            SectionProvenance(
-                section=section,
-                version=version.number,
-                source=version.source,
-                actor=version.created_by,
-                at=version.created_at,
-                job_id=version.job_id,
-                details=tuple(sorted(details.items())),
-            )
-        )
+        else:
+            read = section_origin(origin, section)
+            details = tuple(sorted((str(k), str(v)) for k, v in read.items()))
+            entries.append(written_entry(version, section, details))
     return dataclasses.replace(version, provenance=tuple(entries))
 
 
@@ -46,16 +36,27 @@ def shown_provenance(version: CardVersion) -> tuple[SectionProvenance, ...]:
     if version.provenance or not version.content:
         return version.provenance
     return tuple(
-        SectionProvenance(
-            section=section,
-            version=version.number,
-            source=version.source,
-            actor=version.created_by,
-            at=version.created_at,
-            job_id=version.job_id,
-            recorded=False,
-        )
-        for section in sorted(version.content)
+        written_entry(version, section, recorded=False) for section in sorted(version.content)
+    )
+
+
+def written_entry(
+    version: CardVersion,
+    section: str,
+    details: tuple[tuple[str, str], ...] = (),
+    recorded: bool = True,
+) -> SectionProvenance:
+    """The provenance of a section that `version`'s own write set: its chained author, time,
+    source and job, and what it read."""
+    return SectionProvenance(
+        section=section,
+        version=version.number,
+        source=version.source,
+        actor=version.created_by,
+        at=version.created_at,
+        job_id=version.job_id,
+        details=details,
+        recorded=recorded,
     )
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from cardgraph.cards.field_diff import changed_sections
 from cardgraph.cards.models import CardVersion, SectionProvenance
-from cardgraph.cards.provenance import shown_provenance
+from cardgraph.cards.provenance import shown_provenance, written_entry
 from cardgraph.ledger.facts import Finding
 
 
@@ -75,9 +75,4 @@ def _findings(version: CardVersion, previous: CardVersion | None, where: str) ->
 
 
 def _written_by(entry: SectionProvenance, version: CardVersion) -> bool:
-    return entry.recorded and (entry.source, entry.actor, entry.at, entry.job_id) == (
-        version.source,
-        version.created_by,
-        version.created_at,
-        version.job_id,
-    )
+    return entry == written_entry(version, entry.section, entry.details)

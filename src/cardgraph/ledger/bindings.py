@@ -4,7 +4,7 @@ changes recorded before the ledger are vouched for by one genuine migration reco
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,6 +15,8 @@ CREATIONS = frozenset({"createCard", "updateCardContent"})
 STATUS_CHANGE = "setCardStatus"
 MIGRATION = "migrateLedger"
 DELETION = "deleteCard"
+# The key of an origin (what a write read) that stands for every section it changed.
+EVERY_SECTION = "*"
 # Who writes migration records (`cardgraph migrate-ledger`); no API key can act as it.
 MIGRATOR_ACTOR = "system:ledger-migration"
 
@@ -200,12 +202,15 @@ class BindingCheck:
         return len(numbers)
 
 
+def section_origin(origin: Mapping[str, Any], section: str) -> Mapping[str, Any]:
+    """What a write read for `section`: the section's own entry of its origin, else the entry
+    for every section (`*`), else nothing."""
+    found = origin.get(section) or origin.get(EVERY_SECTION) or {}
+    return found if isinstance(found, Mapping) else {}
+
+
 def _same_origin(claimed: dict[str, dict[str, str]], recorded: Any) -> bool:
     """Whether the sections a version says it set name what its audit event recorded the
-    write read: the section's own entry, else the entry for every section (`*`), else none."""
+    write read."""
     origin = recorded if isinstance(recorded, dict) else {}
-    for section, details in claimed.items():
-        expected = origin.get(section) or origin.get("*") or {}
-        if details != expected:
-            return False
-    return True
+    return all(details == section_origin(origin, s) for s, details in claimed.items())

@@ -11,11 +11,11 @@ from cardgraph.audit.service import AuditLog
 from cardgraph.autopopulate.mapping import model_package_details
 from cardgraph.aws.sagemaker import SageMaker
 from cardgraph.cards.models import Card, CardStatus, Origin, VersionSource
-from cardgraph.cards.provenance import EVERY_SECTION
 from cardgraph.cards.service import CardService
 from cardgraph.clock import utc_now_ms
 from cardgraph.errors import ArchivedError, CardgraphError, ConflictError
 from cardgraph.jobs.runner import JobContext
+from cardgraph.ledger.bindings import EVERY_SECTION
 from cardgraph.metrics.parsing import MetricFileType
 from cardgraph.metrics.service import MetricsIngestion, with_evaluation
 from cardgraph.packages.models import ModelPackage, details_hash, metric_reports

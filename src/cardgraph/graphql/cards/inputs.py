@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import strawberry
@@ -11,6 +11,7 @@ from strawberry.scalars import JSON
 from cardgraph.cards import models
 from cardgraph.cards.content import parse_content_json
 from cardgraph.cards.models import CardStatus
+from cardgraph.clock import utc_instant
 from cardgraph.errors import BadArgumentError, BadRequestError
 from cardgraph.graphql.cards.content_inputs import CardContentInput
 from cardgraph.graphql.cards.content_mapping import content_from_input
@@ -64,21 +65,15 @@ class CardFilter:
             name_contains=self.name_contains,
             statuses=tuple(self.status or ()),
             risk_ratings=tuple(r.value for r in self.risk_rating or ()),
-            created_after=_utc("filter.createdAfter", self.created_after),
-            created_before=_utc("filter.createdBefore", self.created_before),
+            created_after=_utc(self.created_after, "filter.createdAfter"),
+            created_before=_utc(self.created_before, "filter.createdBefore"),
             model_package_group=self.model_package_group,
             stale=self.stale,
         )
 
 
-def _utc(argument: str, at: datetime | None) -> datetime | None:
-    """`at` in UTC (a time without a zone is UTC); BAD_REQUEST when that leaves the calendar."""
-    if at is None:
-        return None
-    try:
-        return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
-    except OverflowError:  # year 1 east of UTC, or 9999 west of it
-        raise BadArgumentError(argument, "lies outside the years 1 to 9999 in UTC") from None
+def _utc(at: datetime | None, argument: str) -> datetime | None:
+    return utc_instant(at, argument) if at is not None else None
 
 
 @strawberry.input(description="Order of a card list.")

@@ -13,7 +13,7 @@ from cardgraph.cards.field_diff import VersionDiff
 from cardgraph.cards.models import CardStatus, VersionSource
 from cardgraph.cards.provenance import shown_provenance
 from cardgraph.clock import utc_now_ms
-from cardgraph.errors import DataIntegrityError
+from cardgraph.errors import missing_version
 from cardgraph.graphql.audit.ledger_types import CheckpointType
 from cardgraph.graphql.cards.content_mapping import content_to_output
 from cardgraph.graphql.cards.content_types import CardContent, RiskRating
@@ -142,10 +142,7 @@ class CardVersionType:
             key = (version.card_id, version.card_name, version.number - 1)
             previous = await info.context.versions_by_key.load(key)
         if previous is None:
-            raise DataIntegrityError(
-                f"version {version.number - 1} of card {version.card_name!r} is missing; "
-                "the history needs repair"
-            )
+            raise missing_version(version.card_name, version.number - 1)
         return VersionDiffType.from_domain(VersionDiff(previous, version))
 
 
@@ -222,14 +219,7 @@ class CardType:
     @strawberry.field(description="The latest version.")
     async def latest_version(self, info: Info) -> CardVersionType:
         if self.as_of is not None:
-            then = await info.context.services.cards.as_of.version(
-                self.card, self.card.latest_version, self.as_of
-            )
-            if then is None:
-                raise DataIntegrityError(
-                    f"version {self.card.latest_version} of card {self.card.name!r} is "
-                    "missing; the history needs repair"
-                )
+            then = await info.context.services.cards.as_of.latest_version(self.card, self.as_of)
             return CardVersionType.from_domain(then)
         cached = info.context.services.cards.cached_latest_version(self.card)
         if cached is not None:  # the common case skips the loader's scheduling
